@@ -1,0 +1,51 @@
+# The two commands a user needs:  `make demo`  and  `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CHECKOV_VENV := .venv-checkov
+COMBINATION ?= data-refresh/full-load/schedule
+
+.PHONY: demo test setup lint checkov build check-build bench-plan bench-masking clean
+
+$(VENV)/.installed: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements-checkov.txt
+	touch $@
+
+setup: $(VENV)/.installed ## virtual environment with everything the tests and the demo need
+	bash scripts/ensure-mariadb.sh
+
+demo: setup ## one whole automation cycle on the local AWS emulator
+	$(PY) -m scripts.demo --combination $(COMBINATION) $(DEMO_ARGS)
+
+test: setup lint checkov ## every test: unit, plan, masking against MariaDB, end to end on the emulator
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check lambda_src scripts tests
+	$(VENV)/bin/ruff format --check lambda_src scripts tests
+	terraform fmt -check -recursive .
+
+checkov: $(CHECKOV_VENV)/.installed
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --framework terraform \
+	  --skip-path '/\.terraform/' -d modules -d examples
+
+build: $(VENV)/.installed ## rebuild the Lambda package shipped by modules/automation
+	$(PY) -m scripts.build_lambda
+
+bench-plan: $(VENV)/.installed
+	$(PY) -m scripts.bench_plan
+
+bench-masking: setup
+	$(PY) -m scripts.bench_masking
+
+clean:
+	rm -rf $(VENV) $(CHECKOV_VENV) .tfcli build
