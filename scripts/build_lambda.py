@@ -36,18 +36,18 @@ def _files(base: Path, top: str) -> Iterator[tuple[str, Path]]:
         yield path.relative_to(base).as_posix(), path
 
 
-def entries() -> list[tuple[str, bytes]]:
+def entries(source: Path = SOURCE) -> list[tuple[str, bytes]]:
     """(archive name, content) for every file in the package, sorted by name."""
-    found = list(_files(SOURCE, PACKAGE))
+    found = list(_files(source, PACKAGE))
     for name, directory in VENDORED:
         found += list(_files(directory.parent, name))
     return sorted((arcname, path.read_bytes()) for arcname, path in found)
 
 
-def build() -> bytes:
+def build(source: Path = SOURCE) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        for arcname, content in entries():
+        for arcname, content in entries(source):
             info = zipfile.ZipInfo(arcname, date_time=FIXED_DATE)
             # Stored, not deflated: deflate output depends on the zlib build (zlib-ng and
             # friends compress differently), and byte-identity across machines matters more.

@@ -1,0 +1,57 @@
+"""Configuration is refused before any AWS call, with a message naming the variable."""
+
+from __future__ import annotations
+
+import pytest
+
+from dms_automation.config import VALID_COMBINATIONS, Config, ConfigError
+
+GOOD = {
+    "REPLICATION_TASK_ARN": "arn:aws:dms:eu-west-1:123456789012:task:ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "EVENT_RULE_NAME": "dms-automation-trigger",
+    "MIGRATION_REFRESH_INDICATOR": "data-refresh",
+    "MIGRATION_REFRESH_TYPE": "full-load",
+    "SCHEDULE_OR_ONE_TIME": "schedule",
+}
+
+
+@pytest.mark.parametrize("combination", VALID_COMBINATIONS)
+def test_every_valid_combination_is_accepted(combination: tuple[str, str, str]) -> None:
+    indicator, refresh_type, mode = combination
+    env = {**GOOD, "MIGRATION_REFRESH_INDICATOR": indicator, "MIGRATION_REFRESH_TYPE": refresh_type}
+    config = Config.from_env({**env, "SCHEDULE_OR_ONE_TIME": mode})
+    assert (config.migration_refresh_type, config.is_schedule) == (refresh_type, mode == "schedule")
+    assert config.region == "eu-west-1"
+
+
+@pytest.mark.parametrize("name", sorted(GOOD))
+def test_missing_value_is_named(name: str) -> None:
+    env = {k: v for k, v in GOOD.items() if k != name}
+    with pytest.raises(ConfigError, match=name):
+        Config.from_env(env)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("REPLICATION_TASK_ARN", "arn:aws:lambda:eu-west-1:123456789012:function:x"),
+        ("EVENT_RULE_NAME", "has spaces"),
+        ("MIGRATION_REFRESH_INDICATOR", "refresh"),
+        ("MIGRATION_REFRESH_TYPE", "incremental"),
+        ("SCHEDULE_OR_ONE_TIME", "daily"),
+    ],
+)
+def test_invalid_value_is_named_with_what_is_allowed(name: str, value: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        Config.from_env({**GOOD, name: value})
+    assert name in str(error.value) and value in str(error.value)
+
+
+def test_invalid_combination_lists_the_valid_ones() -> None:
+    env = {**GOOD, "MIGRATION_REFRESH_TYPE": "cdc", "SCHEDULE_OR_ONE_TIME": "schedule"}
+    with pytest.raises(ConfigError) as error:
+        Config.from_env(env)
+    message = str(error.value)
+    assert "data-refresh/cdc/schedule" in message
+    for combination in VALID_COMBINATIONS:
+        assert "/".join(combination) in message
