@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 CHECKOV_VENV := .venv-checkov
 COMBINATION ?= data-refresh/full-load/schedule
 
-.PHONY: demo test setup lint checkov build check-build bench-plan bench-masking clean
+.PHONY: demo test setup lint checkov build bench-plan bench-import bench-masking clean
 
 $(VENV)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ build: $(VENV)/.installed ## rebuild the Lambda package shipped by modules/autom
 
 bench-plan: $(VENV)/.installed
 	$(PY) -m scripts.bench_plan
+
+bench-import: $(VENV)/.installed
+	$(PY) -m scripts.bench_import
 
 bench-masking: setup
 	$(PY) -m scripts.bench_masking
