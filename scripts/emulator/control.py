@@ -1,0 +1,79 @@
+"""The emulator's own endpoints, under ``/_emulator/``: what AWS does on its own, on request.
+
+GET  /_emulator/health                               {"status": "ok"}
+GET  /_emulator/dms/task?arn=ARN                      what the task's last run was started with
+POST /_emulator/dms/task/finish {"arn", "outcome", "message"?}
+     the running task ends as DMS would end it: outcome "stopped" (full load finished)
+     or "failed" (StopReason and LastFailureMessage set); answers DescribeReplicationTasks' shape
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qs
+
+from moto.core.exceptions import JsonRESTError
+
+from . import dms
+
+PREFIX = "/_emulator/"
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+def _task_state(arn: str) -> dict[str, Any]:
+    task = dms.find_task(arn)
+    return {
+        "ReplicationTaskArn": task.arn,
+        "ReplicationTaskIdentifier": task.id,
+        "Status": task.status,
+        "LastStartType": task.last_start_type,
+        "StartCount": task.start_count,
+        "StopReason": task.stop_reason,
+    }
+
+
+def handle(method: str, path: str, query: str, body: bytes) -> tuple[int, dict[str, Any]]:
+    """Answer one control request: (HTTP status, JSON body)."""
+    try:
+        if path == PREFIX + "health":
+            return 200, {"status": "ok"}
+        if path == PREFIX + "dms/task" and method == "GET":
+            arn = parse_qs(query).get("arn", [""])[0]
+            return 200, _task_state(arn)
+        if path == PREFIX + "dms/task/finish" and method == "POST":
+            params = json.loads(body or b"{}")
+            task = dms.find_task(params.get("arn", ""))
+            dms.finish_task(task, params.get("outcome", ""), params.get("message"))
+            return 200, {"ReplicationTask": dms.epoch_timestamps(task.to_dict())}
+    except JsonRESTError as error:
+        return error.code, {"__type": error.error_type, "message": error.message}
+    except json.JSONDecodeError as error:
+        return 400, {"__type": "ValidationError", "message": f"body is not JSON: {error}"}
+    return 404, {"__type": "NotFound", "message": f"no emulator endpoint {method} {path}"}
+
+
+class ControlMiddleware:
+    """Serves ``/_emulator/`` itself and hands everything else to moto's application."""
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith(PREFIX):
+            return self.app(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        status, answer = handle(
+            environ.get("REQUEST_METHOD", "GET"), path, environ.get("QUERY_STRING", ""), body
+        )
+        payload = json.dumps(answer).encode()
+        start_response(
+            f"{status} {'OK' if status == 200 else 'Error'}",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
+        )
+        return [payload]
