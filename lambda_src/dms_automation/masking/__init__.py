@@ -1,0 +1,99 @@
+"""Masking of the target after a load: rules as data, applied as set-based, chunked, resumable SQL.
+
+The post-process handler calls ``mask_after_load(run_id, context)``: it reads the rules and the
+database secret from the environment, masks until the Lambda is close to its time limit and
+returns a ``Progress``; ``Progress.done`` False means "invoke again with the same run_id".
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .connection import SecretError, connection_settings, from_secret
+from .engine import DEFAULT_CHUNK_ROWS, DEFAULT_PROGRESS_SCHEMA, PROGRESS_TABLE, MaskingError, Progress, run
+from .rules import STRATEGIES, MaskingRule, MaskingRuleError, parse_rules
+
+__all__ = [
+    "PROGRESS_TABLE",
+    "STRATEGIES",
+    "MaskingError",
+    "MaskingRule",
+    "MaskingRuleError",
+    "Progress",
+    "SecretError",
+    "connection_settings",
+    "deadline_from_context",
+    "from_secret",
+    "mask_after_load",
+    "parse_rules",
+    "run",
+]
+
+# Seconds kept free at the end of an invocation: the last chunk's commit, the handler's own work.
+DEFAULT_RESERVE_SECONDS = 30.0
+
+
+def deadline_from_context(
+    context: Any,
+    reserve_seconds: float = DEFAULT_RESERVE_SECONDS,
+    clock: Callable[[], float] = time.monotonic,
+) -> float | None:
+    """The ``clock()`` time by which masking must pause, from a Lambda context; None without one."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining is None:
+        return None
+    return clock() + max(remaining() / 1000.0 - reserve_seconds, 0.0)
+
+
+def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise MaskingRuleError(f"environment variable {name}={raw!r} is not a whole number") from None
+    if value < 1:
+        raise MaskingRuleError(f"environment variable {name}={raw!r} must be at least 1")
+    return value
+
+
+def mask_after_load(
+    run_id: str,
+    context: Any,
+    environ: Mapping[str, str] | None = None,
+    secretsmanager: Any = None,
+    connection_factory: Callable[[], Any] | None = None,
+) -> Progress:
+    """Apply the after-load rules of ``MASKING_RULES`` to the database of ``MASKING_SECRET_ARN``.
+
+    Environment: ``MASKING_RULES`` (the ``after_load_rules_json`` output of modules/masking-rules;
+    empty or unset: nothing to do), ``MASKING_SECRET_ARN`` (required when there are rules),
+    optional ``MASKING_CHUNK_ROWS`` (default 10000), ``MASKING_PROGRESS_SCHEMA`` (default
+    ``dms_automation``), ``MASKING_RESERVE_SECONDS`` (default 30), ``MASKING_SSL_CA`` (a CA bundle
+    path inside the package, to require TLS).
+    """
+    env = os.environ if environ is None else environ
+    rules = [rule for rule in parse_rules(env.get("MASKING_RULES", "")) if rule.where == "after_load"]
+    if not rules:
+        return Progress(run_id=run_id, done=True)
+    if connection_factory is None:
+        secret = env.get("MASKING_SECRET_ARN", "").strip()
+        if not secret:
+            raise MaskingRuleError(
+                "environment variable MASKING_SECRET_ARN is missing or empty; after-load masking rules need "
+                "the target database's Secrets Manager secret (username, password, host, port, dbname)"
+            )
+        connection_factory = from_secret(secret, secretsmanager, env.get("MASKING_SSL_CA") or None)
+    reserve = float(_int_env(env, "MASKING_RESERVE_SECONDS", int(DEFAULT_RESERVE_SECONDS)))
+    return run(
+        rules,
+        connection_factory,
+        run_id,
+        deadline_from_context(context, reserve),
+        chunk_rows=_int_env(env, "MASKING_CHUNK_ROWS", DEFAULT_CHUNK_ROWS),
+        progress_schema=env.get("MASKING_PROGRESS_SCHEMA", "").strip() or DEFAULT_PROGRESS_SCHEMA,
+    )
