@@ -1,0 +1,190 @@
+################################################################################
+# Execution roles: one per Lambda, scoped to this task, this rule and the
+# function's own log group
+################################################################################
+
+data "aws_iam_policy_document" "lambda_assume_role" {
+  statement {
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+################################################################################
+# Starter
+################################################################################
+
+resource "aws_iam_role" "starter" {
+  name               = local.starter_function_name
+  description        = "Starter Lambda of DMS task ${var.replication_task_id}."
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume_role.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "starter" {
+  statement {
+    sid = "DescribeTasks"
+    # dms:DescribeReplicationTasks has no resource-level permissions (the
+    # Service Authorization Reference lists no resource type for it): "*" only here.
+    actions   = ["dms:DescribeReplicationTasks"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "StartThisTask"
+    actions   = ["dms:StartReplicationTask"]
+    resources = [var.replication_task_arn]
+  }
+
+  dynamic "statement" {
+    for_each = var.test_endpoint_connections ? [1] : []
+    content {
+      sid = "TestConnections"
+      # TestConnection requires an endpoint and a replication instance resource;
+      # the task's own are only known at run time, so the grant covers those of
+      # the task's account and region.
+      actions   = ["dms:TestConnection"]
+      resources = [local.dms_endpoint_arns_pattern, local.dms_instance_arns_pattern]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.test_endpoint_connections ? [1] : []
+    content {
+      sid = "DescribeConnections"
+      # dms:DescribeConnections has no resource-level permissions: "*" only here.
+      actions   = ["dms:DescribeConnections"]
+      resources = ["*"]
+    }
+  }
+
+  statement {
+    sid = "ManageThisRule"
+    actions = [
+      "events:DescribeRule",
+      "events:DisableRule",
+      "events:EnableRule",
+      "events:ListTagsForResource",
+      "events:TagResource",
+      "events:UntagResource",
+    ]
+    resources = [local.event_rule_arn]
+  }
+
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${local.log_group_arns.starter}:*"]
+  }
+
+  statement {
+    sid       = "KeepFailedInvocations"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dead_letter.arn]
+  }
+
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [1]
+    content {
+      sid       = "UseKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [var.kms_key_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.lambda_tracing_mode == "Active" ? [1] : []
+    content {
+      sid = "WriteTraces"
+      # The X-Ray write actions have no resource-level permissions: "*" only here.
+      actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+      resources = ["*"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "starter" {
+  name   = "starter"
+  role   = aws_iam_role.starter.id
+  policy = data.aws_iam_policy_document.starter.json
+}
+
+################################################################################
+# Post-process
+################################################################################
+
+resource "aws_iam_role" "post_process" {
+  name               = local.post_process_function_name
+  description        = "Post-process Lambda of DMS task ${var.replication_task_id}."
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume_role.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "post_process" {
+  statement {
+    sid = "DescribeTasks"
+    # dms:DescribeReplicationTasks has no resource-level permissions: "*" only here.
+    actions   = ["dms:DescribeReplicationTasks"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "ReadThisTaskStatistics"
+    actions   = ["dms:DescribeTableStatistics"]
+    resources = [var.replication_task_arn]
+  }
+
+  statement {
+    sid = "RearmThisRule"
+    actions = [
+      "events:DescribeRule",
+      "events:EnableRule",
+      "events:ListTagsForResource",
+      "events:TagResource",
+      "events:UntagResource",
+    ]
+    resources = [local.event_rule_arn]
+  }
+
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${local.log_group_arns.post_process}:*"]
+  }
+
+  statement {
+    sid       = "KeepFailedInvocations"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dead_letter.arn]
+  }
+
+  dynamic "statement" {
+    for_each = var.kms_key_arn == null ? [] : [1]
+    content {
+      sid       = "UseKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [var.kms_key_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.lambda_tracing_mode == "Active" ? [1] : []
+    content {
+      sid = "WriteTraces"
+      # The X-Ray write actions have no resource-level permissions: "*" only here.
+      actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+      resources = ["*"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "post_process" {
+  name   = "post-process"
+  role   = aws_iam_role.post_process.id
+  policy = data.aws_iam_policy_document.post_process.json
+}

@@ -1,0 +1,78 @@
+################################################################################
+# Combination table (the HCL copy; the Python copy is dms_automation.config)
+################################################################################
+
+locals {
+  # The six valid combinations of the three run inputs. A test keeps this list
+  # identical to VALID_COMBINATIONS in lambda_src/dms_automation/config.py.
+  valid_combinations = [
+    { migration_refresh_indicator = "data-refresh", migration_refresh_type = "full-load", schedule_or_one_time = "schedule" },
+    { migration_refresh_indicator = "data-refresh", migration_refresh_type = "full-load", schedule_or_one_time = "one-time" },
+    { migration_refresh_indicator = "data-migration", migration_refresh_type = "full-load", schedule_or_one_time = "schedule" },
+    { migration_refresh_indicator = "data-migration", migration_refresh_type = "full-load", schedule_or_one_time = "one-time" },
+    { migration_refresh_indicator = "data-migration", migration_refresh_type = "full-load-and-cdc", schedule_or_one_time = "one-time" },
+    { migration_refresh_indicator = "data-migration", migration_refresh_type = "cdc", schedule_or_one_time = "one-time" },
+  ]
+
+  # "indicator/type/mode" labels, used by the validation and its message.
+  valid_combination_labels = [
+    for c in local.valid_combinations :
+    "${c.migration_refresh_indicator}/${c.migration_refresh_type}/${c.schedule_or_one_time}"
+  ]
+}
+
+################################################################################
+# Names and ARNs, all known at plan time
+################################################################################
+
+locals {
+  # arn:<partition>:dms:<region>:<account>:task:<resource id>
+  _task_arn_parts = split(":", var.replication_task_arn)
+  task_partition  = local._task_arn_parts[1]
+  task_region     = local._task_arn_parts[3]
+  task_account_id = local._task_arn_parts[4]
+
+  is_schedule = var.schedule_or_one_time == "schedule"
+
+  # Every derived name is the prefix plus one of these suffixes; the longest
+  # suffix decides the prefix limit (64 - 13 = 51, checked in variables.tf).
+  name_prefix                = coalesce(var.name_prefix, substr("dms-${var.replication_task_id}", 0, 51))
+  event_rule_name            = "${local.name_prefix}-trigger"
+  watchdog_rule_name         = "${local.name_prefix}-watchdog"
+  starter_function_name      = "${local.name_prefix}-starter"
+  post_process_function_name = "${local.name_prefix}-post-process"
+  sns_topic_name             = "${local.name_prefix}-dms-events"
+  event_subscription_name    = "${local.name_prefix}-task-events"
+  dead_letter_queue_name     = "${local.name_prefix}-failed-invocations"
+
+  event_rule_arn = "arn:${local.task_partition}:events:${local.task_region}:${local.task_account_id}:rule/${local.event_rule_name}"
+  # TestConnection has no task-level resource: it is granted on the endpoints and
+  # replication instances of the task's account and region.
+  dms_endpoint_arns_pattern = "arn:${local.task_partition}:dms:${local.task_region}:${local.task_account_id}:endpoint:*"
+  dms_instance_arns_pattern = "arn:${local.task_partition}:dms:${local.task_region}:${local.task_account_id}:rep:*"
+
+  log_group_arns = {
+    starter      = "arn:${local.task_partition}:logs:${local.task_region}:${local.task_account_id}:log-group:/aws/lambda/${local.starter_function_name}"
+    post_process = "arn:${local.task_partition}:logs:${local.task_region}:${local.task_account_id}:log-group:/aws/lambda/${local.post_process_function_name}"
+  }
+
+  # DMS event categories for a replication task (DMS names them in lower case).
+  event_categories = ["failure", "state change"]
+
+  lambda_package = "${path.module}/lambda/dms_automation.zip"
+
+  lambda_environment = {
+    REPLICATION_TASK_ARN        = var.replication_task_arn
+    EVENT_RULE_NAME             = local.event_rule_name
+    MIGRATION_REFRESH_INDICATOR = var.migration_refresh_indicator
+    MIGRATION_REFRESH_TYPE      = var.migration_refresh_type
+    SCHEDULE_OR_ONE_TIME        = var.schedule_or_one_time
+    TEST_ENDPOINT_CONNECTIONS   = tostring(var.test_endpoint_connections)
+  }
+
+  # Written by the post-process Lambda, one JSON object per decision; the
+  # task-failed alarm counts these lines.
+  task_failed_log_pattern = "{ $.decision = \"task-failed\" }"
+
+  alarm_actions = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]
+}

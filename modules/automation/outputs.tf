@@ -1,0 +1,63 @@
+################################################################################
+# Outputs, in alphabetical order
+################################################################################
+
+output "dead_letter_queue_arn" {
+  description = "ARN of the SQS queue that keeps failed invocations of both Lambdas, both rules and the SNS delivery."
+  value       = aws_sqs_queue.dead_letter.arn
+}
+
+output "event_rule_arn" {
+  description = "ARN of the EventBridge rule that triggers the runs."
+  value       = aws_cloudwatch_event_rule.this.arn
+}
+
+output "event_rule_name" {
+  description = "Name of the EventBridge rule that triggers the runs (EVENT_RULE_NAME of both Lambdas)."
+  value       = aws_cloudwatch_event_rule.this.name
+}
+
+output "event_subscription_name" {
+  description = "Name of the DMS event subscription on the task."
+  value       = aws_dms_event_subscription.this.name
+}
+
+output "post_process_function_arn" {
+  description = "ARN of the post-process Lambda."
+  value       = aws_lambda_function.post_process.arn
+}
+
+output "post_process_function_name" {
+  description = "Name of the post-process Lambda."
+  value       = aws_lambda_function.post_process.function_name
+}
+
+output "replication_task_arn" {
+  description = "ARN of the automated DMS task (as given)."
+  value       = var.replication_task_arn
+}
+
+output "replication_task_id" {
+  description = "Identifier of the automated DMS task (as given)."
+  value       = var.replication_task_id
+}
+
+output "sns_topic_arn" {
+  description = "ARN of the SNS topic that carries the task's DMS events."
+  value       = aws_sns_topic.this.arn
+}
+
+output "starter_function_arn" {
+  description = "ARN of the starter Lambda."
+  value       = aws_lambda_function.starter.arn
+}
+
+output "starter_function_name" {
+  description = "Name of the starter Lambda."
+  value       = aws_lambda_function.starter.function_name
+}
+
+output "watchdog_rule_name" {
+  description = "Name of the watchdog EventBridge rule (schedule mode), or null."
+  value       = try(aws_cloudwatch_event_rule.watchdog[0].name, null)
+}

@@ -1,0 +1,219 @@
+################################################################################
+# Inputs, in alphabetical order. Required: migration_refresh_indicator,
+# migration_refresh_type, replication_task_arn, replication_task_id,
+# schedule_or_one_time.
+################################################################################
+
+variable "alarm_sns_topic_arn" {
+  description = "SNS topic that receives the module's CloudWatch alarms (Lambda errors, task failed, failed invocations). Null: alarms are created without actions."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_sns_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\\.fifo)?$", var.alarm_sns_topic_arn))
+    error_message = "alarm_sns_topic_arn = \"${coalesce(var.alarm_sns_topic_arn, "null")}\" is not an SNS topic ARN; expected arn:<partition>:sns:<region>:<12-digit account>:<topic name>, or null for alarms without actions."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "Customer managed KMS key ARN for the SNS topic, the Lambda environment, the log groups and the dead-letter queue. Null: AWS managed keys (alias/aws/sns, SQS-managed SSE, Lambda's default key). DMS can publish to an encrypted topic only when the key policy lets dms.amazonaws.com use the key."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:key/[A-Za-z0-9-]+$", var.kms_key_arn))
+    error_message = "kms_key_arn = \"${coalesce(var.kms_key_arn, "null")}\" is not a KMS key ARN; expected arn:<partition>:kms:<region>:<12-digit account>:key/<key id> (an alias is not accepted: log groups and Lambda need the key ARN), or null."
+  }
+}
+
+variable "lambda_tracing_mode" {
+  description = "X-Ray tracing mode of both Lambdas: PassThrough or Active (Active also grants the X-Ray write actions)."
+  type        = string
+  default     = "PassThrough"
+  nullable    = false
+
+  validation {
+    condition     = contains(["PassThrough", "Active"], var.lambda_tracing_mode)
+    error_message = "lambda_tracing_mode = \"${var.lambda_tracing_mode}\" is not allowed; use PassThrough or Active."
+  }
+}
+
+variable "log_retention_in_days" {
+  description = "Retention of the Lambdas' CloudWatch log groups, in days (a value CloudWatch Logs accepts)."
+  type        = number
+  default     = 365
+  nullable    = false
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_in_days)
+    error_message = "log_retention_in_days = ${var.log_retention_in_days} is not a retention CloudWatch Logs accepts; use one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "migration_refresh_indicator" {
+  description = "What the runs are for: data-refresh (refresh a lower environment) or data-migration."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = contains(["data-refresh", "data-migration"], var.migration_refresh_indicator)
+    error_message = "migration_refresh_indicator = \"${var.migration_refresh_indicator}\" is not allowed; use data-refresh or data-migration."
+  }
+}
+
+variable "migration_refresh_type" {
+  description = "The DMS task's migration type: full-load, full-load-and-cdc or cdc."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = contains(["full-load", "full-load-and-cdc", "cdc"], var.migration_refresh_type)
+    error_message = "migration_refresh_type = \"${var.migration_refresh_type}\" is not allowed; use full-load, full-load-and-cdc or cdc."
+  }
+}
+
+variable "name_prefix" {
+  description = "Prefix of every name the module creates (1-51 letters, digits, hyphens, underscores, so that the longest derived name fits in 64 characters). Null: \"dms-<replication_task_id>\", cut to 51 characters."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.name_prefix == null || can(regex("^[A-Za-z0-9_-]{1,51}$", var.name_prefix))
+    error_message = "name_prefix = \"${coalesce(var.name_prefix, "null")}\" is not allowed; use 1-51 letters, digits, hyphens or underscores (Lambda, IAM role and EventBridge rule names are at most 64 characters and the longest suffix is \"-post-process\"), or null."
+  }
+}
+
+variable "notification_endpoints" {
+  description = "Extra subscribers of the topic that carries the task's DMS events: a list of { protocol = \"email\" | \"https\", endpoint }."
+  type = list(object({
+    protocol = string
+    endpoint = string
+  }))
+  default  = []
+  nullable = false
+
+  validation {
+    condition     = alltrue([for e in var.notification_endpoints : contains(["email", "https"], e.protocol)])
+    error_message = "notification_endpoints protocols ${jsonencode([for e in var.notification_endpoints : e.protocol])}: every protocol must be \"email\" or \"https\"."
+  }
+
+  validation {
+    condition = alltrue([
+      for e in var.notification_endpoints :
+      e.protocol == "email" ? can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", e.endpoint)) : can(regex("^https://[^\\s]+$", e.endpoint))
+    ])
+    error_message = "notification_endpoints endpoints ${jsonencode([for e in var.notification_endpoints : e.endpoint])}: an email endpoint must be an e-mail address and an https endpoint a URL starting with https://."
+  }
+}
+
+variable "post_process_timeout" {
+  description = "Timeout of the post-process Lambda, in seconds (1-900)."
+  type        = number
+  default     = 900
+  nullable    = false
+
+  validation {
+    condition     = var.post_process_timeout >= 1 && var.post_process_timeout <= 900 && floor(var.post_process_timeout) == var.post_process_timeout
+    error_message = "post_process_timeout = ${var.post_process_timeout} is not allowed; use a whole number of seconds from 1 to 900."
+  }
+}
+
+variable "replication_task_arn" {
+  description = "ARN of the existing DMS replication task to automate. Its partition, region and account name every ARN the module builds; the region must be the provider's."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:dms:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:task:[A-Za-z0-9-]+$", var.replication_task_arn))
+    error_message = "replication_task_arn = \"${var.replication_task_arn}\" is not a DMS replication task ARN; expected arn:<partition>:dms:<region>:<12-digit account>:task:<resource id>, e.g. arn:aws:dms:eu-west-1:123456789012:task:ABCDEFGHIJKLMNOPQRSTUVWXYZ."
+  }
+}
+
+variable "replication_task_id" {
+  description = "Identifier of the same task (ReplicationTaskIdentifier), which DMS event subscriptions use instead of the ARN."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition = (
+      can(regex("^[A-Za-z][A-Za-z0-9-]{0,254}$", var.replication_task_id))
+      && !endswith(var.replication_task_id, "-")
+      && !strcontains(var.replication_task_id, "--")
+    )
+    error_message = "replication_task_id = \"${var.replication_task_id}\" is not a DMS identifier; use 1-255 letters, digits and hyphens, starting with a letter, without a trailing hyphen or two consecutive hyphens."
+  }
+}
+
+variable "schedule_expression" {
+  description = "When the trigger fires: an EventBridge cron(...) or rate(...) expression, in UTC."
+  type        = string
+  default     = "cron(0 0 * * ? *)"
+  nullable    = false
+
+  validation {
+    condition = can(regex("^rate\\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\\)$", var.schedule_expression)) || try(
+      length(regexall("^cron\\([0-9A-Za-z,*?/#-]+( [0-9A-Za-z,*?/#-]+){5}\\)$", var.schedule_expression)) == 1
+      && ((split(" ", var.schedule_expression)[2] == "?") != (split(" ", var.schedule_expression)[4] == "?")),
+      false
+    )
+    error_message = "schedule_expression = \"${var.schedule_expression}\" is not an EventBridge schedule; use cron(minutes hours day-of-month month day-of-week year) with exactly one of day-of-month and day-of-week set to ?, e.g. cron(0 0 * * ? *), or rate(<n> minutes|hours|days) (singular unit for 1), e.g. rate(1 day)."
+  }
+}
+
+variable "schedule_or_one_time" {
+  description = "schedule: the trigger is re-armed after every successful run; one-time: one run, then the trigger stays disabled."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = contains(["schedule", "one-time"], var.schedule_or_one_time)
+    error_message = "schedule_or_one_time = \"${var.schedule_or_one_time}\" is not allowed; use schedule or one-time."
+  }
+
+  validation {
+    condition     = contains(local.valid_combination_labels, "${var.migration_refresh_indicator}/${var.migration_refresh_type}/${var.schedule_or_one_time}")
+    error_message = "migration_refresh_indicator/migration_refresh_type/schedule_or_one_time = ${var.migration_refresh_indicator}/${var.migration_refresh_type}/${var.schedule_or_one_time} is not a valid combination; valid: ${join("; ", local.valid_combination_labels)}."
+  }
+}
+
+variable "starter_timeout" {
+  description = "Timeout of the starter Lambda, in seconds (1-900)."
+  type        = number
+  default     = 120
+  nullable    = false
+
+  validation {
+    condition     = var.starter_timeout >= 1 && var.starter_timeout <= 900 && floor(var.starter_timeout) == var.starter_timeout
+    error_message = "starter_timeout = ${var.starter_timeout} is not allowed; use a whole number of seconds from 1 to 900."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource that takes tags."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
+variable "test_endpoint_connections" {
+  description = "Whether the starter tests the task's source and target endpoint connections before it starts the task (TEST_ENDPOINT_CONNECTIONS)."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "watchdog_schedule_expression" {
+  description = "How often the watchdog rule (schedule mode only) invokes the starter to re-arm a trigger left disabled with no run in flight: an EventBridge rate(...) or cron(...) expression."
+  type        = string
+  default     = "rate(1 hour)"
+  nullable    = false
+
+  validation {
+    condition = can(regex("^rate\\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\\)$", var.watchdog_schedule_expression)) || try(
+      length(regexall("^cron\\([0-9A-Za-z,*?/#-]+( [0-9A-Za-z,*?/#-]+){5}\\)$", var.watchdog_schedule_expression)) == 1
+      && ((split(" ", var.watchdog_schedule_expression)[2] == "?") != (split(" ", var.watchdog_schedule_expression)[4] == "?")),
+      false
+    )
+    error_message = "watchdog_schedule_expression = \"${var.watchdog_schedule_expression}\" is not an EventBridge schedule; use rate(<n> minutes|hours|days) (singular unit for 1), e.g. rate(1 hour), or cron(minutes hours day-of-month month day-of-week year) with exactly one of day-of-month and day-of-week set to ?."
+  }
+}
