@@ -1,0 +1,84 @@
+################################################################################
+# DMS: subnet group, replication instance, endpoints, task
+################################################################################
+
+resource "aws_dms_replication_subnet_group" "this" {
+  replication_subnet_group_id          = "${var.name_prefix}-replication"
+  replication_subnet_group_description = "Private subnets of the ${var.name_prefix} replication instance"
+  subnet_ids                           = local.subnet_ids
+
+  tags = local.tags
+
+  # DMS checks dms-vpc-role when the subnet group is created.
+  depends_on = [aws_iam_role_policy_attachment.dms_vpc]
+}
+
+resource "aws_dms_replication_instance" "this" {
+  replication_instance_id    = "${var.name_prefix}-replication"
+  replication_instance_class = var.replication_instance_class
+  allocated_storage          = var.replication_instance_allocated_storage
+  engine_version             = var.replication_instance_engine_version
+  multi_az                   = var.replication_instance_multi_az
+  kms_key_arn                = var.kms_key_arn
+
+  replication_subnet_group_id = aws_dms_replication_subnet_group.this.id
+  vpc_security_group_ids      = [aws_security_group.replication_instance.id]
+  publicly_accessible         = false
+
+  auto_minor_version_upgrade = true
+  apply_immediately          = true
+
+  tags = local.tags
+
+  # The well-known race: a replication instance created before the account-wide
+  # roles' policies are attached fails (or cannot write logs).
+  depends_on = [
+    aws_iam_role_policy_attachment.dms_vpc,
+    aws_iam_role_policy_attachment.dms_cloudwatch_logs,
+  ]
+}
+
+resource "aws_dms_endpoint" "source" {
+  endpoint_id   = "${var.name_prefix}-source"
+  endpoint_type = "source"
+  engine_name   = "oracle"
+  database_name = aws_db_instance.source.db_name
+
+  secrets_manager_arn             = local.source_secret_arn
+  secrets_manager_access_role_arn = aws_iam_role.secrets_access.arn
+  kms_key_arn                     = var.kms_key_arn
+
+  tags = local.tags
+
+  # DMS assumes the role when the endpoint is created.
+  depends_on = [aws_iam_role_policy.secrets_access]
+}
+
+resource "aws_dms_endpoint" "target" {
+  endpoint_id   = "${var.name_prefix}-target"
+  endpoint_type = "target"
+  engine_name   = "aurora"
+
+  secrets_manager_arn             = local.target_secret_arn
+  secrets_manager_access_role_arn = aws_iam_role.secrets_access.arn
+  kms_key_arn                     = var.kms_key_arn
+
+  tags = local.tags
+
+  depends_on = [aws_iam_role_policy.secrets_access]
+}
+
+resource "aws_dms_replication_task" "this" {
+  replication_task_id       = "${var.name_prefix}-task"
+  migration_type            = var.migration_refresh_type
+  replication_instance_arn  = aws_dms_replication_instance.this.replication_instance_arn
+  source_endpoint_arn       = aws_dms_endpoint.source.endpoint_arn
+  target_endpoint_arn       = aws_dms_endpoint.target.endpoint_arn
+  table_mappings            = local.table_mappings
+  replication_task_settings = var.replication_task_settings_json
+
+  # The automation starts the task (on its trigger), never Terraform.
+  start_replication_task = false
+
+  tags = local.tags
+}

@@ -1,0 +1,88 @@
+output "replication_instance_arn" {
+  description = "ARN of the DMS replication instance."
+  value       = aws_dms_replication_instance.this.replication_instance_arn
+}
+
+output "replication_task_arn" {
+  description = "ARN of the DMS replication task (input of modules/automation)."
+  value       = aws_dms_replication_task.this.replication_task_arn
+}
+
+output "replication_task_id" {
+  description = "Identifier of the DMS replication task (input of modules/automation); known at plan time."
+  value       = aws_dms_replication_task.this.replication_task_id
+}
+
+output "secrets_access_role_arn" {
+  description = "ARN of the IAM role the DMS endpoints assume to read their secrets."
+  value       = aws_iam_role.secrets_access.arn
+}
+
+output "security_group_ids" {
+  description = "Security groups by part: replication_instance, source, target."
+  value = {
+    replication_instance = aws_security_group.replication_instance.id
+    source               = aws_security_group.source.id
+    target               = aws_security_group.target.id
+  }
+}
+
+output "source_db_instance_identifier" {
+  description = "Identifier of the source RDS for Oracle instance."
+  value       = aws_db_instance.source.identifier
+}
+
+output "source_endpoint_arn" {
+  description = "ARN of the DMS source endpoint."
+  value       = aws_dms_endpoint.source.endpoint_arn
+}
+
+output "source_secret_arn" {
+  description = "ARN of the secret the source endpoint reads (the RDS-managed master secret unless source_dms_secret_arn is given)."
+  value       = local.source_secret_arn
+}
+
+output "subnet_ids" {
+  description = "Subnets of the databases and the replication instance."
+  value       = local.subnet_ids
+}
+
+output "table_mappings" {
+  description = "The task's table-mapping document (JSON) as rendered from table_selection, table_mappings_json and extra_table_mapping_rules."
+  value       = local.table_mappings
+}
+
+output "target_cluster_endpoint" {
+  description = "Writer endpoint (host name) of the target Aurora MySQL cluster."
+  value       = aws_rds_cluster.target.endpoint
+}
+
+output "target_cluster_identifier" {
+  description = "Identifier of the target Aurora MySQL cluster."
+  value       = aws_rds_cluster.target.cluster_identifier
+}
+
+output "target_database_name" {
+  description = "Name of the database in the target cluster."
+  value       = aws_rds_cluster.target.database_name
+}
+
+output "target_endpoint_arn" {
+  description = "ARN of the DMS target endpoint."
+  value       = aws_dms_endpoint.target.endpoint_arn
+}
+
+output "target_port" {
+  description = "Port of the target cluster."
+  value       = local.target_port
+}
+
+output "target_secret_arn" {
+  description = "ARN of the secret the target endpoint reads (the RDS-managed master secret unless target_dms_secret_arn is given)."
+  value       = local.target_secret_arn
+}
+
+output "vpc_id" {
+  description = "VPC of the databases and the replication instance."
+  value       = local.vpc_id
+}
