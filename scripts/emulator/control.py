@@ -36,6 +36,18 @@ def _task_state(arn: str) -> dict[str, Any]:
     }
 
 
+def lambda_code(query: str) -> bytes:
+    from moto.awslambda.models import lambda_backends
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    params = parse_qs(query)
+    name = params.get("name", [""])[0]
+    region = params.get("region", ["us-east-1"])[0]
+    account = params.get("account", [DEFAULT_ACCOUNT_ID])[0]
+    function = lambda_backends[account][region].get_function(name)
+    return bytes(function.code_bytes)
+
+
 def handle(method: str, path: str, query: str, body: bytes) -> tuple[int, dict[str, Any]]:
     """Answer one control request: (HTTP status, JSON body)."""
     try:
