@@ -1,0 +1,39 @@
+"""Domain errors. Each one makes the invocation fail, so the Lambda error alarm fires."""
+
+from __future__ import annotations
+
+
+class AutomationError(RuntimeError):
+    """A fault the automation cannot resolve by itself; the message says what and what to do."""
+
+
+class TaskNotFoundError(AutomationError):
+    """The configured replication task does not exist (deleted, or the ARN is wrong)."""
+
+
+class TriggerNotFoundError(AutomationError):
+    """The configured EventBridge rule does not exist (deleted, or the name is wrong)."""
+
+
+class StartRefusedError(AutomationError):
+    """StartReplicationTask was refused; the schedule trigger was left armed."""
+
+
+class EndpointConnectionError(AutomationError):
+    """An endpoint connection test failed or did not finish in time; nothing was started."""
+
+
+class ReplicationFailedError(AutomationError):
+    """The replication task reported a failure."""
+
+
+class PostProcessingError(AutomationError):
+    """Post-processing (masking) failed; the trigger stays disabled until it succeeds."""
+
+
+class RearmError(AutomationError):
+    """The trigger could not be re-enabled; the schedule is stopped until someone acts."""
+
+
+class WatchdogAlarm(AutomationError):
+    """The watchdog found a state it must not repair by itself."""

@@ -1,0 +1,71 @@
+"""Tuning options of the handlers, read from the environment next to ``Config``.
+
+All are optional; a value that is set but invalid is refused with a ``ConfigError`` that names
+the variable and what is allowed, before any AWS call.
+
+- ``TEST_ENDPOINT_CONNECTIONS``: ``true`` (default) or ``false``; test both endpoints before a start.
+- ``CONNECTION_TEST_TIMEOUT_SECONDS``: how long to wait for one connection test (default 240).
+- ``CONNECTION_TEST_POLL_SECONDS``: pause between two DescribeConnections calls (default 5).
+- ``WATCHDOG_GRACE_MINUTES``: how long after a run ended the watchdog waits for post-processing
+  to begin before it alarms (default 60).
+- ``AWS_MAX_ATTEMPTS_PER_CALL``: botocore attempts per call, standard retry mode (default 8).
+- ``MASKING_RULES`` (or ``MASKING_CONFIG``): after-load masking rules; empty means no
+  post-processing (the masking package reads the rules and its other settings itself).
+- ``MAX_POST_PROCESSING_CONTINUATIONS``: fresh invocations post-processing may chain (default 40).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from dms_automation.config import ConfigError
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("true", "false"):
+        return raw == "true"
+    raise ConfigError(f"environment variable {name}={env[name]!r} is not allowed; use true or false")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise ConfigError(
+            f"environment variable {name}={raw!r} is not allowed; use a whole number {low}-{high}"
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class Options:
+    test_endpoint_connections: bool = True
+    connection_test_timeout_seconds: int = 240
+    connection_test_poll_seconds: int = 5
+    watchdog_grace_minutes: int = 60
+    max_attempts_per_call: int = 8
+    masking_config: str = ""
+    max_post_processing_continuations: int = 40
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Options:
+        env = os.environ if environ is None else environ
+        return cls(
+            test_endpoint_connections=_bool(env, "TEST_ENDPOINT_CONNECTIONS", True),
+            connection_test_timeout_seconds=_int(env, "CONNECTION_TEST_TIMEOUT_SECONDS", 240, 0, 840),
+            connection_test_poll_seconds=_int(env, "CONNECTION_TEST_POLL_SECONDS", 5, 0, 60),
+            watchdog_grace_minutes=_int(env, "WATCHDOG_GRACE_MINUTES", 60, 1, 10080),
+            max_attempts_per_call=_int(env, "AWS_MAX_ATTEMPTS_PER_CALL", 8, 1, 20),
+            masking_config=(env.get("MASKING_RULES", "") or env.get("MASKING_CONFIG", "")).strip(),
+            max_post_processing_continuations=_int(env, "MAX_POST_PROCESSING_CONTINUATIONS", 40, 0, 1000),
+        )

@@ -1,0 +1,63 @@
+"""Post-process Lambda: DMS task notifications through SNS, and its own continuations.
+
+    SNS event with DMS notifications                     -> reconcile, when one concerns this task
+    {"dms_automation": "continue-post-processing", ...}  -> continue unfinished post-processing
+    {"dms_automation": "reconcile"}                      -> reconcile by hand (e.g. a lost notification)
+
+What is done is decided from the described task and the trigger's markers (see ``core``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dms_automation import core, notifications, runtime
+from dms_automation.notifications import DmsNotification, Ignored
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    run = runtime.prepare("post_process", context)
+    kind = notifications.marker(event)
+    if kind == notifications.CONTINUE_POST_PROCESSING:
+        count = event.get("continuation", 1)
+        continuation = count if isinstance(count, int) and count > 0 else 1
+        return core.reconcile(run, f"continuation {continuation} of run {event.get('run')}", continuation)
+    if kind == "reconcile":
+        return core.reconcile(run, "reconcile requested by hand")
+
+    relevant: list[DmsNotification] = []
+    for item in notifications.parse_sns_event(event):
+        if isinstance(item, Ignored):
+            run.log.info(
+                "notification-ignored", seen=item.sns_message_id or None, done="nothing", why=item.why
+            )
+        elif not item.is_task_event:
+            run.log.info(
+                "notification-ignored",
+                seen={
+                    "event_source": item.event_source,
+                    "event_id": item.event_id,
+                    "source_id": item.source_id,
+                },
+                done="nothing",
+                why="not a replication-task event",
+            )
+        else:
+            relevant.append(item)
+    if not relevant:
+        return {"action": "none", "why": "no task notification"}
+
+    task = run.task()  # the notification names the task by identifier: learn ours from DMS
+    mine = [n for n in relevant if n.source_id == task.identifier]
+    for other in relevant:
+        if other.source_id != task.identifier:
+            run.log.info(
+                "notification-ignored",
+                seen={"source_id": other.source_id, "event_id": other.event_id},
+                done="nothing",
+                why=f"concerns another task (this automation's task is {task.identifier})",
+            )
+    if not mine:
+        return {"action": "none", "why": "another task"}
+    why = ", ".join(f"{n.event_id or '?'} {n.event_message}".strip() for n in mine)
+    return core.reconcile(run, why)

@@ -1,0 +1,28 @@
+"""Starter Lambda: invoked by the trigger rule (start a run) or the watchdog rule (repair).
+
+{"source": "aws.events", "detail-type": "Scheduled Event", ...}  -> start a run if none is in flight
+{"dms_automation": "start"} or {}                                 -> the same, by hand
+{"dms_automation": "watchdog"}                                    -> re-arm a trigger a fault left disabled
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dms_automation import core, notifications, runtime
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    run = runtime.prepare("starter", context)
+    kind = notifications.marker(event)
+    if kind == notifications.WATCHDOG:
+        return core.watchdog(run)
+    if notifications.is_schedule_trigger(event):
+        return core.start(run)
+    run.log.warning(
+        "event-ignored",
+        seen={"keys": sorted(event)[:20] if isinstance(event, dict) else type(event).__name__},
+        done="nothing",
+        why='not a scheduled event, {"dms_automation": "start"} or {"dms_automation": "watchdog"}',
+    )
+    return {"action": "none", "why": "unrecognised event"}

@@ -1,0 +1,205 @@
+"""The replication task as DMS describes it, and the DMS calls the handlers make."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from dms_automation import aws
+from dms_automation.errors import EndpointConnectionError
+
+IN_FLIGHT = frozenset({"starting", "running", "stopping"})
+STARTABLE = frozenset({"ready", "stopped", "failed"})
+FULL_LOAD = "full-load"
+
+
+def _utc(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str) and value:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def _latest(*values: Any) -> datetime | None:
+    """The latest of the task's start dates: DMS updates StartDate on a fresh start or a reload
+    and FreshStartDate on a fresh start or a resume, so the latest one is the latest run."""
+    dates = [d for d in (_utc(v) for v in values) if d is not None]
+    return max(dates) if dates else None
+
+
+@dataclass(frozen=True)
+class TaskState:
+    arn: str
+    identifier: str
+    status: str
+    migration_type: str
+    replication_instance_arn: str = ""
+    source_endpoint_arn: str = ""
+    target_endpoint_arn: str = ""
+    stop_reason: str = ""
+    last_failure_message: str = ""
+    start_date: datetime | None = None
+    stop_date: datetime | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def in_flight(self) -> bool:
+        return self.status in IN_FLIGHT
+
+    @property
+    def run_key(self) -> str:
+        """A stable id of the task's latest run: its start time (empty when it never ran)."""
+        return self.start_date.astimezone(UTC).isoformat() if self.start_date else ""
+
+    @classmethod
+    def from_api(cls, task: dict[str, Any]) -> TaskState:
+        stats = task.get("ReplicationTaskStats") or {}
+        return cls(
+            arn=task.get("ReplicationTaskArn", ""),
+            identifier=task.get("ReplicationTaskIdentifier", ""),
+            status=task.get("Status", ""),
+            migration_type=task.get("MigrationType", ""),
+            replication_instance_arn=task.get("ReplicationInstanceArn", ""),
+            source_endpoint_arn=task.get("SourceEndpointArn", ""),
+            target_endpoint_arn=task.get("TargetEndpointArn", ""),
+            stop_reason=task.get("StopReason", "") or "",
+            last_failure_message=task.get("LastFailureMessage", "") or "",
+            start_date=_latest(
+                task.get("ReplicationTaskStartDate"), stats.get("StartDate"), stats.get("FreshStartDate")
+            ),
+            stop_date=_utc(stats.get("StopDate")),
+            stats=dict(stats),
+        )
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "migration_type": self.migration_type,
+            "stop_reason": self.stop_reason or None,
+            "last_failure_message": self.last_failure_message or None,
+            "run_key": self.run_key or None,
+        }
+
+
+def describe_task(dms: Any, arn: str) -> TaskState | None:
+    """The task with this ARN, or None when DMS has no such task."""
+    from botocore.exceptions import ClientError
+
+    try:
+        response = aws.call(
+            dms.describe_replication_tasks,
+            Filters=[{"Name": "replication-task-arn", "Values": [arn]}],
+            WithoutSettings=True,
+        )
+    except ClientError as error:
+        if aws.is_not_found(error):
+            return None
+        raise
+    for task in response.get("ReplicationTasks", []):
+        if task.get("ReplicationTaskArn") == arn:
+            return TaskState.from_api(task)
+    return None
+
+
+def start_type_for(task: TaskState) -> str | None:
+    """DESIGN.md's starter decision: the StartReplicationTaskType, or None (nothing to start)."""
+    if task.status == "ready":
+        return "start-replication"
+    if task.status in ("stopped", "failed"):
+        return "reload-target" if task.migration_type == FULL_LOAD else "resume-processing"
+    return None
+
+
+def start_task(dms: Any, arn: str, start_type: str) -> dict[str, Any]:
+    response = aws.call(
+        dms.start_replication_task, ReplicationTaskArn=arn, StartReplicationTaskType=start_type
+    )
+    return dict(response.get("ReplicationTask", {}))
+
+
+def test_endpoint(
+    dms: Any,
+    replication_instance_arn: str,
+    endpoint_arn: str,
+    timeout_seconds: float,
+    poll_seconds: float,
+    clock: Callable[[], float] = time.monotonic,
+) -> str:
+    """Test one endpoint from the task's replication instance; return the final status or raise."""
+    from botocore.exceptions import ClientError
+
+    try:
+        aws.call(
+            dms.test_connection, ReplicationInstanceArn=replication_instance_arn, EndpointArn=endpoint_arn
+        )
+    except ClientError as error:
+        # A test of this pair already under way is fine: wait for its result below.
+        if aws.error_code(error) != "InvalidResourceStateFault":
+            raise EndpointConnectionError(
+                f"could not test endpoint {endpoint_arn} from {replication_instance_arn}: {error}"
+            ) from error
+    deadline = clock() + timeout_seconds
+    while True:
+        response = aws.call(
+            dms.describe_connections, Filters=[{"Name": "endpoint-arn", "Values": [endpoint_arn]}]
+        )
+        status, message = "", ""
+        for connection in response.get("Connections", []):
+            same_pair = connection.get("EndpointArn") == endpoint_arn
+            if same_pair and connection.get("ReplicationInstanceArn") == replication_instance_arn:
+                status = connection.get("Status", "")
+                message = connection.get("LastFailureMessage", "") or ""
+        if status == "successful":
+            return status
+        if status == "failed":
+            raise EndpointConnectionError(
+                f"connection test of endpoint {endpoint_arn} failed: {message or 'no message'}; "
+                "fix the endpoint (network, credentials) before the next run"
+            )
+        if clock() >= deadline:
+            raise EndpointConnectionError(
+                f"connection test of endpoint {endpoint_arn} did not finish within {timeout_seconds:g} s "
+                f"(last status {status or 'unknown'!r})"
+            )
+        aws.sleep(poll_seconds)
+
+
+def run_report(dms: Any, task: TaskState, max_pages: int = 20) -> dict[str, Any]:
+    """Tables, rows loaded, errors and duration of the latest run (DescribeTableStatistics)."""
+    tables: list[dict[str, Any]] = []
+    marker: str | None = None
+    for _ in range(max_pages):
+        kwargs: dict[str, Any] = {"ReplicationTaskArn": task.arn, "MaxRecords": 500}
+        if marker:
+            kwargs["Marker"] = marker
+        response = aws.call(dms.describe_table_statistics, **kwargs)
+        tables.extend(response.get("TableStatistics", []))
+        marker = response.get("Marker")
+        if not marker:
+            break
+    errored = [
+        f"{t.get('SchemaName', '')}.{t.get('TableName', '')}"
+        for t in tables
+        if "error" in str(t.get("TableState", "")).lower() or t.get("ValidationState") == "Error"
+    ]
+    duration = None
+    if task.start_date and task.stop_date:
+        duration = round((task.stop_date - task.start_date).total_seconds(), 3)
+    elif task.stats.get("ElapsedTimeMillis") is not None:
+        duration = round(float(task.stats["ElapsedTimeMillis"]) / 1000, 3)
+    return {
+        "tables": len(tables),
+        "rows_loaded": sum(int(t.get("FullLoadRows", 0) or 0) for t in tables),
+        "rows_inserted": sum(int(t.get("Inserts", 0) or 0) for t in tables),
+        "tables_errored": len(errored),
+        "errored_tables": errored[:50],
+        "duration_seconds": duration,
+    }
