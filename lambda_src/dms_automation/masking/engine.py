@@ -10,6 +10,7 @@ a row twice, and a run cut short by the Lambda deadline continues in the next in
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -279,7 +280,8 @@ def run(
         logger.info(json.dumps({"masking": "done", **progress.summary()}))
         return progress
     finally:
-        connection.close()
+        with contextlib.suppress(Exception):
+            connection.close()
 
 
 def _mask_table(
@@ -370,7 +372,9 @@ def _mask_table(
             )
             connection.commit()
         except Exception as error:
-            connection.rollback()
+            # The server rolls back a lost connection's transaction by itself.
+            with contextlib.suppress(Exception):
+                connection.rollback()
             raise MaskingError(
                 f"masking {state.name} failed in the chunk after key {last!r} (run {run_id!r}): {error}; "
                 "earlier chunks stay masked and recorded, a retry resumes here"
