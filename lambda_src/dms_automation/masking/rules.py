@@ -111,6 +111,9 @@ def parse_rule(raw: Mapping[str, Any], position: int = 0, default_where: str = "
             f"masking rule {name!r}: where={where!r} is not allowed; use one of: dms, after_load"
         )
     options = {key: value for key, value in dict(raw.get("options") or {}).items() if value is not None}
+    # Terraform renders options as a map of strings: keep_last arrives as "4".
+    if isinstance(options.get("keep_last"), str) and options["keep_last"].isdigit():
+        options["keep_last"] = int(options["keep_last"])
     unknown = sorted(set(options) - set(OPTIONS[strategy]))
     if unknown:
         allowed = ", ".join(OPTIONS[strategy]) or "none"
