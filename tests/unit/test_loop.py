@@ -136,7 +136,9 @@ def test_a_finished_run_is_post_processed_then_the_schedule_is_rearmed(
     assert tags["dms-automation:processed-run"]
 
 
-def test_one_time_mode_never_rearms(world: World, context: FakeContext, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_time_mode_never_rearms(
+    world: World, context: FakeContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
     one_time(world, monkeypatch)
     full_cycle_start(world, context)
     assert post_process.handler(STOPPED, context)["action"] == "finished"
@@ -211,11 +213,18 @@ def test_post_processing_is_a_no_op_without_masking(world: World, monkeypatch: p
     assert post_processing.run_post_processing(Config.from_env(), task, FakeContext(), Options()) is True
 
 
-def test_run_report_is_logged_from_table_statistics(world: World, context: FakeContext, log_lines: Any) -> None:
+def test_run_report_is_logged_from_table_statistics(
+    world: World, context: FakeContext, log_lines: Any
+) -> None:
     world.canned["DescribeTableStatistics"] = {
         "ReplicationTaskArn": world.task_arn,
         "TableStatistics": [
-            {"SchemaName": "HR", "TableName": "EMPLOYEES", "FullLoadRows": 1200, "TableState": "Table completed"},
+            {
+                "SchemaName": "HR",
+                "TableName": "EMPLOYEES",
+                "FullLoadRows": 1200,
+                "TableState": "Table completed",
+            },
             {"SchemaName": "HR", "TableName": "JOBS", "FullLoadRows": 19, "TableState": "Table error"},
         ],
     }
@@ -226,7 +235,9 @@ def test_run_report_is_logged_from_table_statistics(world: World, context: FakeC
     assert report["errored_tables"] == ["HR.JOBS"] and report["duration_seconds"] is not None
 
 
-def test_missing_table_statistics_do_not_block_rearming(world: World, context: FakeContext, log_lines: Any) -> None:
+def test_missing_table_statistics_do_not_block_rearming(
+    world: World, context: FakeContext, log_lines: Any
+) -> None:
     world.canned.pop("DescribeTableStatistics", None)  # moto has no DescribeTableStatistics
     full_cycle_start(world, context)
     assert post_process.handler(STOPPED, context)["action"] == "rearmed"
