@@ -45,7 +45,7 @@ def deadline_from_context(
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     if remaining is None:
         return None
-    return clock() + max(remaining() / 1000.0 - reserve_seconds, 0.0)
+    return clock() + max(float(remaining()) / 1000.0 - reserve_seconds, 0.0)
 
 
 def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
