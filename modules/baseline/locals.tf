@@ -67,7 +67,8 @@ locals {
   ]
 
   # The expert document, when given, replaces the rendered selection rules.
-  _base_rules = var.table_mappings_json == null ? local._selection_rules : jsondecode(var.table_mappings_json).rules
+  # (Both sides go through JSON: their element types differ.)
+  _base_rules = jsondecode(coalesce(var.table_mappings_json, jsonencode({ rules = local._selection_rules }))).rules
 
   # Extra rules (masking transformations, ...) follow, renumbered after the highest id so far.
   _extra_rules_raw = try(

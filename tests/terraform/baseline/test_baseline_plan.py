@@ -1,0 +1,386 @@
+"""Plan checks of modules/baseline: what a user would notice in the plan, offline."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests import tf
+
+FIXTURE = "tests/terraform/baseline/fixture"
+MODULE = "module.baseline."
+
+
+def baseline_plan(tf_vars: dict[str, Any] | None = None) -> Any:
+    """Plan the fixture; its inputs are untyped, so every value is given as an HCL (JSON) literal."""
+    return tf.plan(FIXTURE, {k: json.dumps(v) for k, v in (tf_vars or {}).items()})
+
+
+def plan_error(tf_vars: dict[str, Any]) -> str:
+    message = tf.plan_error(FIXTURE, {k: json.dumps(v) for k, v in tf_vars.items()})
+    # Terraform wraps long messages; compare them on one line.
+    return " ".join(message.replace("\\n", " ").split())
+
+
+def _resources(module: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield from module.get("resources", [])
+    for child in module.get("child_modules", []):
+        yield from _resources(child)
+
+
+def planned(plan: Any) -> dict[str, dict[str, Any]]:
+    """Planned values of every managed resource, by address without the module prefix."""
+    return {
+        r["address"].removeprefix(MODULE): r["values"]
+        for r in _resources(plan._raw["planned_values"]["root_module"])
+        if r["mode"] == "managed"
+    }
+
+
+def unknown(plan: Any, address: str) -> dict[str, Any]:
+    return plan.resource_changes[MODULE + address]["change"]["after_unknown"]
+
+
+def of_type(resources: dict[str, dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
+    return {a: v for a, v in resources.items() if a.split("[")[0].split(".")[0] == kind}
+
+
+def rules(plan: Any) -> list[dict[str, Any]]:
+    return json.loads(plan.outputs["table_mappings"])["rules"]
+
+
+@pytest.fixture(scope="module")
+def default_plan() -> Any:
+    return baseline_plan()
+
+
+def test_defaults_create_network_databases_and_task(default_plan: Any) -> None:
+    resources = planned(default_plan)
+    assert resources["aws_vpc.this[0]"]["cidr_block"] == "10.0.0.0/16"
+    subnets = of_type(resources, "aws_subnet")
+    assert sorted(s["availability_zone"] for s in subnets.values()) == ["eu-west-1a", "eu-west-1b"]
+    assert not any(s["map_public_ip_on_launch"] for s in subnets.values())
+    assert resources["aws_db_instance.source"]["engine"].startswith("oracle")
+    assert resources["aws_rds_cluster.target"]["engine"] == "aurora-mysql"
+    task = resources["aws_dms_replication_task.this"]
+    assert task["migration_type"] == "full-load"
+    assert task["start_replication_task"] is False
+    assert default_plan.outputs["replication_task_id"] == "dms-task"
+
+
+def test_account_wide_dms_roles_only_when_asked(default_plan: Any) -> None:
+    assert not of_type(planned(default_plan), "aws_iam_role_policy_attachment")
+    resources = planned(baseline_plan({"create_dms_iam_roles": True}))
+    roles = {v["name"] for v in of_type(resources, "aws_iam_role").values()}
+    assert {"dms-vpc-role", "dms-cloudwatch-logs-role"} <= roles
+    policies = {
+        v["policy_arn"].rsplit("/", 1)[1]
+        for v in of_type(resources, "aws_iam_role_policy_attachment").values()
+    }
+    assert policies == {"AmazonDMSVPCManagementRole", "AmazonDMSCloudWatchLogsRole"}
+
+
+def test_replication_instance_waits_for_the_account_roles(default_plan: Any) -> None:
+    config = default_plan._raw["configuration"]["root_module"]["module_calls"]["baseline"]["module"]
+    by_address = {r["address"]: r for r in config["resources"]}
+    depends = set(by_address["aws_dms_replication_instance.this"].get("depends_on", []))
+    assert depends == {
+        "aws_iam_role_policy_attachment.dms_vpc",
+        "aws_iam_role_policy_attachment.dms_cloudwatch_logs",
+    }
+    assert "aws_iam_role_policy_attachment.dms_vpc" in by_address[
+        "aws_dms_replication_subnet_group.this"
+    ].get("depends_on", [])
+
+
+def test_storage_is_encrypted_and_nothing_is_public(default_plan: Any) -> None:
+    resources = planned(default_plan)
+    source = resources["aws_db_instance.source"]
+    assert source["storage_encrypted"] is True
+    assert source["publicly_accessible"] is False
+    assert resources["aws_rds_cluster.target"]["storage_encrypted"] is True
+    assert resources["aws_rds_cluster_instance.target"]["publicly_accessible"] is False
+    instance = resources["aws_dms_replication_instance.this"]
+    assert instance["publicly_accessible"] is False
+    # DMS encrypts the instance storage with the account's default key when none is given.
+    assert instance.get("kms_key_arn") is None or unknown(default_plan, "aws_dms_replication_instance.this")
+
+
+def test_passwords_live_in_secrets_manager_never_in_the_plan(default_plan: Any) -> None:
+    resources = planned(default_plan)
+    source, target = resources["aws_db_instance.source"], resources["aws_rds_cluster.target"]
+    assert source["manage_master_user_password"] is True and source.get("password") is None
+    assert target["manage_master_user_password"] is True and target.get("master_password") is None
+    for side in ("source", "target"):
+        endpoint = resources[f"aws_dms_endpoint.{side}"]
+        assert endpoint.get("password") is None and endpoint.get("username") is None
+        after_unknown = unknown(default_plan, f"aws_dms_endpoint.{side}")
+        # The RDS-managed secret and the access role are created in the same apply.
+        assert after_unknown["secrets_manager_arn"] is True
+        assert after_unknown["secrets_manager_access_role_arn"] is True
+
+
+def test_secrets_access_role_is_regional_dms_and_scoped_to_the_two_secrets() -> None:
+    secret = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dms/{}-AbCdEf"
+    key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    result = baseline_plan(
+        {
+            "source_dms_secret_arn": secret.format("source"),
+            "target_dms_secret_arn": secret.format("target"),
+            "kms_key_arn": key,
+        },
+    )
+    resources = planned(result)
+    role = resources["aws_iam_role.secrets_access"]
+    trust = json.loads(role["assume_role_policy"])
+    assert trust["Statement"][0]["Principal"] == {"Service": "dms.eu-west-1.amazonaws.com"}
+    policy = json.loads(resources["aws_iam_role_policy.secrets_access"]["policy"])
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    assert sorted(by_sid["ReadEndpointSecrets"]["Resource"]) == [
+        secret.format("source"),
+        secret.format("target"),
+    ]
+    assert by_sid["DecryptEndpointSecrets"]["Resource"] == key
+    assert resources["aws_dms_endpoint.source"]["secrets_manager_arn"] == secret.format("source")
+    assert resources["aws_dms_endpoint.target"]["secrets_manager_arn"] == secret.format("target")
+    assert resources["aws_db_instance.source"]["kms_key_id"] == key
+    assert resources["aws_rds_cluster.target"]["kms_key_id"] == key
+    assert resources["aws_dms_replication_instance.this"]["kms_key_arn"] == key
+
+
+def test_security_groups_allow_only_dms_to_the_databases(default_plan: Any) -> None:
+    resources = planned(default_plan)
+    for group in of_type(resources, "aws_security_group").values():
+        assert group.get("ingress") in (None, []), "rules are separate resources"
+    for kind in ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"):
+        for rule in of_type(resources, kind).values():
+            assert rule.get("cidr_ipv4") is None and rule.get("cidr_ipv6") is None
+    ports = sorted(
+        (address.split(".")[1], rule["from_port"], rule["to_port"])
+        for address, rule in of_type(resources, "aws_vpc_security_group_ingress_rule").items()
+    )
+    assert ports == [
+        ("source_from_replication_instance", 1521, 1521),
+        ("target_from_replication_instance", 3306, 3306),
+    ]
+    assert resources["aws_default_security_group.this[0]"].get("ingress") in (None, [])
+
+
+def test_default_table_mappings_select_everything(default_plan: Any) -> None:
+    assert rules(default_plan) == [
+        {
+            "rule-type": "selection",
+            "rule-id": "1",
+            "rule-name": "select-1",
+            "object-locator": {"schema-name": "%", "table-name": "%"},
+            "rule-action": "include",
+            "filters": [],
+        }
+    ]
+    task = planned(default_plan)["aws_dms_replication_task.this"]
+    assert json.loads(task["table_mappings"]) == {"rules": rules(default_plan)}
+
+
+def test_table_selection_renders_documented_selection_rules_and_filters() -> None:
+    selection = [
+        {"schema": "HR", "table": "EMP%"},
+        {"schema": "HR", "table": "EMP_AUDIT", "action": "exclude", "name": "no-audit"},
+        {
+            "schema": "SALES",
+            "table": "ORDERS",
+            "filters": [
+                {"column": "REGION", "conditions": [{"operator": "eq", "value": "EU"}]},
+                {
+                    "column": "ORDER_DATE",
+                    "conditions": [
+                        {"operator": "between", "start": "2024-01-01", "end": "2024-12-31"},
+                        {"operator": "null"},
+                    ],
+                },
+            ],
+        },
+    ]
+    result = baseline_plan({"table_selection": selection})
+    assert rules(result) == [
+        {
+            "rule-type": "selection",
+            "rule-id": "1",
+            "rule-name": "select-1",
+            "object-locator": {"schema-name": "HR", "table-name": "EMP%"},
+            "rule-action": "include",
+            "filters": [],
+        },
+        {
+            "rule-type": "selection",
+            "rule-id": "2",
+            "rule-name": "no-audit",
+            "object-locator": {"schema-name": "HR", "table-name": "EMP_AUDIT"},
+            "rule-action": "exclude",
+            "filters": [],
+        },
+        {
+            "rule-type": "selection",
+            "rule-id": "3",
+            "rule-name": "select-3",
+            "object-locator": {"schema-name": "SALES", "table-name": "ORDERS"},
+            "rule-action": "include",
+            "filters": [
+                {
+                    "filter-type": "source",
+                    "column-name": "REGION",
+                    "filter-conditions": [{"filter-operator": "eq", "value": "EU"}],
+                },
+                {
+                    "filter-type": "source",
+                    "column-name": "ORDER_DATE",
+                    "filter-conditions": [
+                        {
+                            "filter-operator": "between",
+                            "start-value": "2024-01-01",
+                            "end-value": "2024-12-31",
+                        },
+                        {"filter-operator": "null"},
+                    ],
+                },
+            ],
+        },
+    ]
+
+
+MASK_RULE = {
+    "rule-type": "transformation",
+    "rule-id": "1",
+    "rule-name": "mask-email",
+    "rule-target": "column",
+    "object-locator": {"schema-name": "HR", "table-name": "EMPLOYEES", "column-name": "EMAIL"},
+    "rule-action": "remove-column",
+}
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["objects", "json"])
+def test_extra_rules_follow_the_selection_rules_with_fresh_ids(as_json: bool) -> None:
+    extra = [MASK_RULE, {**MASK_RULE, "rule-name": "mask-phone"}]
+    result = baseline_plan(
+        {
+            "table_selection": [{"schema": "HR"}, {"schema": "SALES"}],
+            "extra_table_mapping_rules": json.dumps(extra) if as_json else extra,
+        },
+    )
+    rendered = rules(result)
+    assert [(r["rule-type"], r["rule-id"], r["rule-name"]) for r in rendered] == [
+        ("selection", "1", "select-1"),
+        ("selection", "2", "select-2"),
+        ("transformation", "3", "mask-email"),
+        ("transformation", "4", "mask-phone"),
+    ]
+    assert rendered[2]["object-locator"] == MASK_RULE["object-locator"]
+
+
+def test_expert_json_overrides_selection_and_keeps_extra_rules() -> None:
+    expert = {
+        "rules": [
+            {
+                "rule-type": "selection",
+                "rule-id": "10",
+                "rule-name": "only-hr",
+                "object-locator": {"schema-name": "HR", "table-name": "%"},
+                "rule-action": "include",
+            }
+        ]
+    }
+    result = baseline_plan(
+        {
+            "table_mappings_json": json.dumps(expert),
+            "table_selection": [{"schema": "IGNORED"}],
+            "extra_table_mapping_rules": [MASK_RULE],
+        },
+    )
+    assert rules(result) == [expert["rules"][0], {**MASK_RULE, "rule-id": "11"}]
+
+
+def test_restore_from_snapshot_and_cdc_task() -> None:
+    result = baseline_plan(
+        {"source_snapshot_identifier": "prod-oracle-2024-06-01", "migration_refresh_type": "cdc"},
+    )
+    resources = planned(result)
+    source = resources["aws_db_instance.source"]
+    assert source["snapshot_identifier"] == "prod-oracle-2024-06-01"
+    assert source["manage_master_user_password"] is True
+    assert source["storage_encrypted"] is True
+    assert source.get("username") is None
+    assert resources["aws_dms_replication_task.this"]["migration_type"] == "cdc"
+
+
+def test_bring_your_own_vpc_and_subnets() -> None:
+    subnets = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
+    resources = planned(baseline_plan({"vpc_id": "vpc-0123456789abcdef0", "subnet_ids": subnets}))
+    assert not of_type(resources, "aws_vpc") and not of_type(resources, "aws_subnet")
+    assert sorted(resources["aws_dms_replication_subnet_group.this"]["subnet_ids"]) == subnets
+    assert sorted(resources["aws_db_subnet_group.this"]["subnet_ids"]) == subnets
+    for group in of_type(resources, "aws_security_group").values():
+        assert group["vpc_id"] == "vpc-0123456789abcdef0"
+
+
+def test_given_availability_zones_are_used() -> None:
+    resources = planned(baseline_plan({"availability_zones": ["eu-west-1b", "eu-west-1c"]}))
+    assert sorted(s["availability_zone"] for s in of_type(resources, "aws_subnet").values()) == [
+        "eu-west-1b",
+        "eu-west-1c",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("tf_vars", "expected"),
+    [
+        ({"vpc_id": "vpc-0123456789abcdef0"}, "subnet_ids and vpc_id go together"),
+        (
+            {"subnet_ids": ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]},
+            "subnet_ids and vpc_id go together",
+        ),
+        ({"migration_refresh_type": "full"}, 'must be one of full-load, full-load-and-cdc, cdc; got "full"'),
+        ({"availability_zones": ["eu-west-1a"]}, "availability_zones must list at least two zones"),
+        ({"name_prefix": "Bad_Name"}, "name_prefix must start with a lower-case letter"),
+        (
+            {"table_selection": [{"schema": "HR", "action": "skip"}]},
+            "action must be include, exclude or explicit",
+        ),
+        ({"table_selection": [{"schema": "HR", "action": "exclude"}]}, "needs at least one include"),
+        (
+            {
+                "table_selection": [
+                    {
+                        "schema": "HR",
+                        "filters": [{"column": "ID", "conditions": [{"operator": "eq", "value": "1"}]}],
+                    }
+                ]
+            },
+            "filters are only allowed on include or explicit rules naming one exact schema and table",
+        ),
+        (
+            {
+                "table_selection": [
+                    {
+                        "schema": "HR",
+                        "table": "EMP",
+                        "filters": [{"column": "ID", "conditions": [{"operator": "between", "start": "1"}]}],
+                    }
+                ]
+            },
+            "between or notbetween with start and end",
+        ),
+        (
+            {"extra_table_mapping_rules": [{"rule-name": "x"}]},
+            'each with "rule-type" set to selection, transformation',
+        ),
+        (
+            {"table_mappings_json": '{"rule": []}'},
+            'table_mappings_json must be a JSON document with a "rules" list',
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_bad_input_is_refused_with_an_actionable_message(tf_vars: dict[str, Any], expected: str) -> None:
+    assert expected in plan_error(tf_vars)
