@@ -39,6 +39,7 @@ from dms_automation.options import Options
 from dms_automation.task import TaskState
 
 RUN_BEFORE_START = "dms-automation:run-before-start"
+POST_PROCESSED_RUN = "dms-automation:post-processed-run"  # post-processing done, re-arm pending
 PHASE_SINCE = "dms-automation:phase-since"
 ANY_RUN = "-"  # run-before-start of an adopted run: whatever run the task shows is that run
 # Lambda runs at most 15 minutes; a post-processing phase not refreshed for longer has no owner.
@@ -92,8 +93,15 @@ class Run:
 
     def rearm(self, rule: trigger.RuleState, why: str, extra_clear: tuple[str, ...] = ()) -> None:
         trigger.enable(self.clients.events, rule)
-        keys = [trigger.PHASE, PHASE_SINCE, trigger.REQUESTED_AT, RUN_BEFORE_START, *extra_clear]
-        trigger.clear_tags(self.clients.events, rule, [k for k in keys if k in rule.tags])
+        keys = [
+            trigger.PHASE,
+            PHASE_SINCE,
+            trigger.REQUESTED_AT,
+            RUN_BEFORE_START,
+            POST_PROCESSED_RUN,
+            *extra_clear,
+        ]
+        trigger.clear_tags(self.clients.events, rule, keys)  # tags set since ``rule`` was read too
         self.log.info("trigger-rearmed", done=f"enabled rule {rule.name}", why=why)
 
 
@@ -257,6 +265,11 @@ def watchdog(run: Run) -> dict[str, Any]:
             why="post-processing failed; re-run it (retry the post-process invocation) before re-arming",
         )
         return {"action": "none", "why": "post-processing-failed"}
+    if phase == trigger.POST_PROCESSING and rule.tags.get(POST_PROCESSED_RUN) == task.run_key:
+        why = "post-processing of the run finished but re-arming was interrupted"
+        log.warning("watchdog-rearm", seen=seen, why=why)
+        run.rearm(rule, why)
+        return {"action": "rearmed"}
     if phase == trigger.POST_PROCESSING:
         if _stale(rule):
             raise WatchdogAlarm(
@@ -315,28 +328,26 @@ def reconcile(run: Run, trigger_why: str, continuation: int = 0) -> dict[str, An
     rule = run.rule()
     seen = {**task.summary(), **rule.summary(), "because": trigger_why}
 
-    if task.in_flight:
-        log.info(
-            "post-process-skipped", seen=seen, done="nothing", why="a run is in flight (late/early event)"
-        )
-        return {"action": "none", "why": "in-flight"}
-    if task.status not in ("stopped", "failed") or not task.run_key:
-        log.info(
-            "post-process-skipped", seen=seen, done="nothing", why=f"task {task.status}: no finished run"
-        )
-        return {"action": "none", "why": f"status {task.status}"}
-    if rule.tags.get(trigger.PROCESSED_RUN) == task.run_key:
-        log.info(
-            "post-process-skipped", seen=seen, done="nothing", why="this run was already handled (duplicate)"
-        )
-        return {"action": "none", "why": "duplicate"}
-    if rule.phase == trigger.POST_PROCESSING and continuation == 0 and not _stale(rule):
-        log.info(
-            "post-process-skipped", seen=seen, done="nothing", why="post-processing of this run is under way"
-        )
-        return {"action": "none", "why": "in-progress"}
+    def skip(why: str, short: str) -> dict[str, Any]:
+        log.info("post-process-skipped", seen=seen, done="nothing", why=why)
+        return {"action": "none", "why": short}
 
-    if continuation == 0:
+    if task.in_flight:
+        return skip("a run is in flight (late or early notification)", "in-flight")
+    if task.status not in ("stopped", "failed") or not task.run_key:
+        return skip(f"task {task.status}: no finished run", f"status {task.status}")
+    if rule.tags.get(trigger.PROCESSED_RUN) == task.run_key:
+        return skip("this run was already handled (duplicate)", "duplicate")
+    post_processed = rule.tags.get(POST_PROCESSED_RUN) == task.run_key
+    if (
+        rule.phase == trigger.POST_PROCESSING
+        and continuation == 0
+        and not post_processed
+        and not _stale(rule)
+    ):
+        return skip("post-processing of this run is under way", "in-progress")
+
+    if continuation == 0 and not post_processed:
         _log_run_report(run, task)
 
     if task.status == "failed":
@@ -352,9 +363,21 @@ def reconcile(run: Run, trigger_why: str, continuation: int = 0) -> dict[str, An
             f"replication task {task.identifier} failed: {task.last_failure_message or 'no failure message'}"
         )
 
-    trigger.set_tags(
-        run.clients.events, rule, {trigger.PHASE: trigger.POST_PROCESSING, PHASE_SINCE: _iso(utcnow())}
-    )
+    if not post_processed:
+        later = _post_process(run, rule, task, continuation, seen)
+        if later is not None:
+            return later
+    _finish(run, rule, task, config.is_schedule, "run stopped and post-processing is done")
+    return {"action": "rearmed" if config.is_schedule else "finished", "run": task.run_key}
+
+
+def _post_process(
+    run: Run, rule: trigger.RuleState, task: TaskState, continuation: int, seen: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Run post-processing; None when it is done, else the result of continuing later."""
+    config, log = run.config, run.log
+    phase = {trigger.PHASE: trigger.POST_PROCESSING, PHASE_SINCE: _iso(utcnow())}
+    trigger.set_tags(run.clients.events, rule, phase)
     if rule.enabled and config.is_schedule:
         # Someone re-enabled the trigger mid-run: a tick must not reload over unmasked data.
         trigger.disable(run.clients.events, rule)
@@ -379,11 +402,11 @@ def reconcile(run: Run, trigger_why: str, continuation: int = 0) -> dict[str, An
         if isinstance(error, AutomationError):
             raise
         raise PostProcessingError(f"post-processing of run {task.run_key} failed: {error}") from error
-
     if not done:
         return _continue_later(run, rule, task, continuation, seen)
-    _finish(run, rule, task, config.is_schedule, "run stopped and post-processing is done")
-    return {"action": "rearmed" if config.is_schedule else "finished", "run": task.run_key}
+    # Recorded before re-arming: a retry after a failed re-arm does not post-process again.
+    trigger.set_tags(run.clients.events, rule, {POST_PROCESSED_RUN: task.run_key})
+    return None
 
 
 def _finish(run: Run, rule: trigger.RuleState, task: TaskState, rearm: bool, why: str) -> None:
@@ -397,7 +420,7 @@ def _finish(run: Run, rule: trigger.RuleState, task: TaskState, rearm: bool, why
                 "retried, or enable the rule by hand"
             ) from error
     trigger.set_tags(run.clients.events, rule, {trigger.PROCESSED_RUN: task.run_key})
-    keys = [trigger.PHASE, PHASE_SINCE, trigger.REQUESTED_AT, RUN_BEFORE_START]
+    keys = [trigger.PHASE, PHASE_SINCE, trigger.REQUESTED_AT, RUN_BEFORE_START, POST_PROCESSED_RUN]
     trigger.clear_tags(run.clients.events, rule, keys)
     run.log.info(
         "run-finished",
