@@ -32,6 +32,7 @@ test: setup lint checkov ## every test: unit, plan, masking against MariaDB, end
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check lambda_src scripts tests
 	$(VENV)/bin/ruff format --check lambda_src scripts tests
+	$(VENV)/bin/mypy lambda_src/dms_automation
 	terraform fmt -check -recursive .
 
 checkov: $(CHECKOV_VENV)/.installed
