@@ -1,0 +1,94 @@
+output "dead_letter_queue_arn" {
+  description = "ARN of the queue that keeps failed asynchronous Lambda invocations."
+  value       = module.automation.dead_letter_queue_arn
+}
+
+output "event_rule_arn" {
+  description = "ARN of the EventBridge rule that triggers a run."
+  value       = module.automation.event_rule_arn
+}
+
+output "event_rule_name" {
+  description = "Name of the EventBridge rule that triggers a run."
+  value       = module.automation.event_rule_name
+}
+
+output "event_subscription_name" {
+  description = "Name of the DMS event subscription on the task."
+  value       = module.automation.event_subscription_name
+}
+
+output "post_process_function_arn" {
+  description = "ARN of the post-process Lambda."
+  value       = module.automation.post_process_function_arn
+}
+
+output "post_process_function_name" {
+  description = "Name of the post-process Lambda."
+  value       = module.automation.post_process_function_name
+}
+
+output "replication_instance_arn" {
+  description = "ARN of the created DMS replication instance (null without create_baseline)."
+  value       = try(module.baseline[0].replication_instance_arn, null)
+}
+
+output "replication_task_arn" {
+  description = "ARN of the DMS replication task the automation runs (created or given)."
+  value       = local.replication_task_arn
+}
+
+output "replication_task_id" {
+  description = "Identifier of the DMS replication task the automation runs (created or given)."
+  value       = local.replication_task_id
+}
+
+output "sns_topic_arn" {
+  description = "ARN of the SNS topic that carries the task's DMS events."
+  value       = module.automation.sns_topic_arn
+}
+
+output "source_endpoint_arn" {
+  description = "ARN of the created DMS source endpoint (null without create_baseline)."
+  value       = try(module.baseline[0].source_endpoint_arn, null)
+}
+
+output "starter_function_arn" {
+  description = "ARN of the starter Lambda."
+  value       = module.automation.starter_function_arn
+}
+
+output "starter_function_name" {
+  description = "Name of the starter Lambda."
+  value       = module.automation.starter_function_name
+}
+
+output "table_mappings" {
+  description = "The created task's table-mapping document, JSON (null without create_baseline)."
+  value       = try(module.baseline[0].table_mappings, null)
+}
+
+output "target_cluster_endpoint" {
+  description = "Writer endpoint of the created Aurora MySQL target (null without create_baseline)."
+  value       = try(module.baseline[0].target_cluster_endpoint, null)
+}
+
+output "target_endpoint_arn" {
+  description = "ARN of the created DMS target endpoint (null without create_baseline)."
+  value       = try(module.baseline[0].target_endpoint_arn, null)
+}
+
+output "target_secret_arn" {
+  description = "ARN of the secret the created target endpoint reads (null without create_baseline)."
+  value       = try(module.baseline[0].target_secret_arn, null)
+}
+
+output "vpc_id" {
+  description = "VPC of the created baseline (null without create_baseline)."
+  value       = try(module.baseline[0].vpc_id, null)
+}
+
+output "watchdog_rule_name" {
+  description = "Name of the watchdog EventBridge rule (schedule mode), or null."
+  value       = module.automation.watchdog_rule_name
+}

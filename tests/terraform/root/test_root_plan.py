@@ -1,0 +1,98 @@
+"""Plan checks of the root module: the baseline path, the existing-task path, and the refusals."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests import tf
+
+FIXTURE = "tests/terraform/root/fixture"
+TASK_ARN = "arn:aws:dms:eu-west-1:123456789012:task:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _literals(tf_vars: dict[str, Any]) -> dict[str, str]:
+    """Strings as given (typed inputs), everything else as an HCL (JSON) literal (untyped inputs)."""
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in tf_vars.items()}
+
+
+def root_plan(tf_vars: dict[str, Any]) -> Any:
+    return tf.plan(FIXTURE, _literals(tf_vars))
+
+
+def root_plan_error(tf_vars: dict[str, Any]) -> str:
+    message = tf.plan_error(FIXTURE, _literals(tf_vars))
+    return " ".join(message.replace("\\n", " ").split())
+
+
+def outputs_of(plan: Any) -> dict[str, Any]:
+    """The root module's outputs as planned (values unknown until apply are absent)."""
+    after: dict[str, Any] = plan._raw["output_changes"]["all"]["after"]
+    return after
+
+
+def addresses(plan: Any) -> set[str]:
+    return set(plan.resource_changes)
+
+
+def test_baseline_path_creates_the_task_and_automates_it() -> None:
+    plan = root_plan({"create_baseline": True, "table_selection": [{"schema": "HR"}]})
+    created = addresses(plan)
+    task = plan.resource_changes["module.dms_automation.module.baseline[0].aws_dms_replication_task.this"]
+    assert task["change"]["after"]["migration_type"] == "full-load"
+    assert any(a.startswith("module.dms_automation.module.automation.aws_lambda_function.") for a in created)
+    outputs = outputs_of(plan)
+    assert outputs["replication_task_id"] == "dms-task"
+    assert outputs["event_rule_name"] == "dms-trigger"
+    rules = json.loads(outputs["table_mappings"])["rules"]
+    assert [r["object-locator"]["schema-name"] for r in rules] == ["HR"]
+    # The task's ARN is only known after apply: the automation takes it from the baseline.
+    assert plan.resource_changes["module.dms_automation.module.automation.aws_lambda_function.starter"][
+        "change"
+    ]["after_unknown"].get("environment")
+
+
+def test_existing_task_path_creates_no_baseline() -> None:
+    plan = root_plan(
+        {
+            "replication_task_arn": TASK_ARN,
+            "replication_task_id": "orders-task",
+            "migration_refresh_indicator": "data-migration",
+            "migration_refresh_type": "full-load-and-cdc",
+            "schedule_or_one_time": "one-time",
+        }
+    )
+    assert not [a for a in addresses(plan) if ".module.baseline" in a]
+    outputs = outputs_of(plan)
+    assert outputs["replication_task_arn"] == TASK_ARN
+    assert outputs["replication_task_id"] == "orders-task"
+    assert outputs["table_mappings"] is None
+    starter = plan.resource_changes["module.dms_automation.module.automation.aws_lambda_function.starter"]
+    variables = starter["change"]["after"]["environment"][0]["variables"]
+    assert variables["REPLICATION_TASK_ARN"] == TASK_ARN
+    assert variables["MIGRATION_REFRESH_TYPE"] == "full-load-and-cdc"
+
+
+@pytest.mark.parametrize(
+    "tf_vars",
+    [
+        {},
+        {"create_baseline": True, "replication_task_arn": TASK_ARN, "replication_task_id": "orders-task"},
+        {"replication_task_arn": TASK_ARN},
+        {"create_baseline": True, "replication_task_id": "orders-task"},
+    ],
+    ids=["neither", "both", "arn-only", "baseline-and-id"],
+)
+def test_exactly_one_task_source_is_required(tf_vars: dict[str, Any]) -> None:
+    message = root_plan_error(tf_vars)
+    assert "Give exactly one of: create_baseline = true" in message
+    assert "replication_task_arn and replication_task_id" in message
+
+
+def test_invalid_combination_is_refused_on_the_baseline_path() -> None:
+    message = root_plan_error(
+        {"create_baseline": True, "migration_refresh_type": "cdc", "schedule_or_one_time": "schedule"}
+    )
+    assert "cdc" in message and "schedule" in message

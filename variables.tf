@@ -1,0 +1,153 @@
+################################################################################
+# Inputs: the three mode inputs first (required), then the rest alphabetically.
+################################################################################
+
+variable "migration_refresh_indicator" {
+  description = "data-refresh (a recurring copy of production into a lower environment) or data-migration (move a database). With migration_refresh_type and schedule_or_one_time it must be one of the six valid combinations."
+  type        = string
+}
+
+variable "migration_refresh_type" {
+  description = "The DMS task's migration type: full-load, full-load-and-cdc or cdc."
+  type        = string
+}
+
+variable "schedule_or_one_time" {
+  description = "schedule (a cron trigger re-armed after every successful run) or one-time (one run, then the trigger stays disabled)."
+  type        = string
+}
+
+variable "alarm_sns_topic_arn" {
+  description = "SNS topic the automation's alarms notify. Null: alarms without actions."
+  type        = string
+  default     = null
+}
+
+variable "baseline" {
+  description = "Settings of modules/baseline when create_baseline = true (ignored otherwise); every attribute is optional and falls back to that module's default. See modules/baseline/README.md."
+  type = object({
+    availability_zones                     = optional(list(string))
+    create_dms_iam_roles                   = optional(bool)
+    deletion_protection                    = optional(bool)
+    extra_table_mapping_rules              = optional(any)
+    private_subnet_cidrs                   = optional(list(string))
+    replication_instance_allocated_storage = optional(number)
+    replication_instance_class             = optional(string)
+    replication_instance_engine_version    = optional(string)
+    replication_instance_multi_az          = optional(bool)
+    replication_task_settings_json         = optional(string)
+    skip_final_snapshot                    = optional(bool)
+    source_allocated_storage               = optional(number)
+    source_database_name                   = optional(string)
+    source_dms_secret_arn                  = optional(string)
+    source_engine                          = optional(string)
+    source_engine_version                  = optional(string)
+    source_instance_class                  = optional(string)
+    source_license_model                   = optional(string)
+    source_master_username                 = optional(string)
+    source_snapshot_identifier             = optional(string)
+    subnet_ids                             = optional(list(string))
+    table_mappings_json                    = optional(string)
+    target_allowed_security_group_ids      = optional(list(string))
+    target_database_name                   = optional(string)
+    target_dms_secret_arn                  = optional(string)
+    target_engine_version                  = optional(string)
+    target_instance_class                  = optional(string)
+    target_master_username                 = optional(string)
+    vpc_cidr                               = optional(string)
+    vpc_id                                 = optional(string)
+  })
+  default  = {}
+  nullable = false
+}
+
+variable "create_baseline" {
+  description = "Create the network, the Oracle source, the Aurora MySQL target and the DMS task (modules/baseline). Give exactly one of create_baseline = true, or replication_task_arn and replication_task_id."
+  type        = bool
+  default     = false
+  nullable    = false
+
+  validation {
+    condition = (
+      var.create_baseline
+      ? var.replication_task_arn == null && var.replication_task_id == null
+      : var.replication_task_arn != null && var.replication_task_id != null
+    )
+    error_message = "Give exactly one of: create_baseline = true (the module creates the DMS task), or replication_task_arn and replication_task_id (a task you already have). Got create_baseline = ${var.create_baseline}, replication_task_arn = ${var.replication_task_arn == null ? "null" : "\"${var.replication_task_arn}\""}, replication_task_id = ${var.replication_task_id == null ? "null" : "\"${var.replication_task_id}\""}."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "Customer managed KMS key for everything that takes one (databases, secrets, DMS, SNS, Lambda environment, logs). Null: AWS managed keys."
+  type        = string
+  default     = null
+}
+
+variable "log_retention_in_days" {
+  description = "Retention of the Lambdas' log groups, in days."
+  type        = number
+  default     = 365
+  nullable    = false
+}
+
+variable "name_prefix" {
+  description = "Prefix of every name. Null: \"dms\" with create_baseline, else \"dms-<task id>\"."
+  type        = string
+  default     = null
+}
+
+variable "notification_endpoints" {
+  description = "Extra subscribers of the topic that carries the task's DMS events: a list of { protocol = \"email\" | \"https\", endpoint }."
+  type = list(object({
+    protocol = string
+    endpoint = string
+  }))
+  default  = []
+  nullable = false
+}
+
+variable "replication_task_arn" {
+  description = "ARN of a DMS replication task you already have (with replication_task_id; not with create_baseline)."
+  type        = string
+  default     = null
+}
+
+variable "replication_task_id" {
+  description = "Identifier of that task (with replication_task_arn; not with create_baseline)."
+  type        = string
+  default     = null
+}
+
+variable "schedule_expression" {
+  description = "When a scheduled run starts (EventBridge cron or rate expression). Default: 00:00 UTC daily."
+  type        = string
+  default     = "cron(0 0 * * ? *)"
+  nullable    = false
+}
+
+variable "table_selection" {
+  description = "Which tables the created task replicates (create_baseline only): rules rendered into DMS selection rules; see modules/baseline. Null: every table of every schema."
+  type = list(object({
+    schema = string
+    table  = optional(string, "%")
+    action = optional(string, "include")
+    name   = optional(string)
+    filters = optional(list(object({
+      column = string
+      conditions = list(object({
+        operator = string
+        value    = optional(string)
+        start    = optional(string)
+        end      = optional(string)
+      }))
+    })), [])
+  }))
+  default = null
+}
+
+variable "tags" {
+  description = "Tags for every resource that takes them."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
