@@ -10,7 +10,8 @@ The server keeps MariaDB's default durability unless ``--relaxed``. The last lin
 ``masking: <rows/s> rows/s, <x>x naive, <y>x floor`` (x = engine rows/s / naive rows/s,
 y = engine time / floor time; targets x >= 50, y <= 1.3).
 
-    python -m scripts.bench_masking [--rows 1000000] [--chunk-rows 10000] [--repeat 1] [--relaxed]
+    python -m scripts.bench_masking [--rows 1000000] [--chunk-rows 10000] [--repeat 1] [--data grow|same]
+                                    [--relaxed]
 """
 
 from __future__ import annotations
@@ -60,23 +61,34 @@ CREATE TABLE `{schema}`.`{table}` (
 """
 
 
-def load(server: MariaDB, table: str, rows: int) -> None:
+# "grow": realistic values (an 11-character SSN, ~26-character e-mails) that masking lengthens, so
+# InnoDB splits pages; "same": values already as long as their masked form (no page splits).
+SHAPES = {
+    "grow": (
+        "CONCAT('person', seq, '@corp.example.com')",
+        "CONCAT(LPAD(seq % 1000, 3, '0'), '-', LPAD(seq % 100, 2, '0'), '-', LPAD(seq % 10000, 4, '0'))",
+    ),
+    "same": ("CONCAT('p', LPAD(seq, 16, '0'), '@corp.example.org')", "CONCAT('ssn-', LPAD(seq, 12, '0'))"),
+}
+
+
+def load(server: MariaDB, table: str, rows: int, shape: str = "grow") -> None:
     """(Re)create ``table`` with ``rows`` rows, generated inside the server (the SEQUENCE engine)."""
+    email, ssn = SHAPES[shape]
     with server.connect(autocommit=True) as connection, connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS `{SCHEMA}`.`{table}`")
         cursor.execute(TABLE.format(schema=SCHEMA, table=table))
         cursor.execute(
             f"INSERT INTO `{SCHEMA}`.`{table}` "
-            "SELECT seq, CONCAT('person', seq, '@corp.example.com'), "
-            "CONCAT(LPAD(seq % 1000, 3, '0'), '-', LPAD(seq % 100, 2, '0'), '-', LPAD(seq % 10000, 4, '0')), "
+            f"SELECT seq, {email}, {ssn}, "
             "CONCAT_WS('-', LPAD(seq % 9973, 4, '0'), LPAD(seq % 7919, 4, '0'), LPAD(seq % 4001, 4, '0'), "
             "LPAD(seq % 10000, 4, '0')), CONCAT('Name ', seq) "
             f"FROM `{SCHEMA}`.seq_1_to_{int(rows)}"
         )
 
 
-def bench_engine(server: MariaDB, rows: int, chunk_rows: int, run_id: str) -> float:
-    load(server, "people", rows)
+def bench_engine(server: MariaDB, rows: int, chunk_rows: int, run_id: str, shape: str) -> float:
+    load(server, "people", rows, shape)
     started = time.perf_counter()
     progress = run(parse_rules(RULES), server.connect, run_id, chunk_rows=chunk_rows)
     elapsed = time.perf_counter() - started
@@ -84,8 +96,8 @@ def bench_engine(server: MariaDB, rows: int, chunk_rows: int, run_id: str) -> fl
     return elapsed
 
 
-def bench_floor(server: MariaDB, rows: int) -> float:
-    load(server, "people", rows)
+def bench_floor(server: MariaDB, rows: int, shape: str) -> float:
+    load(server, "people", rows, shape)
     with server.connect() as connection, connection.cursor() as cursor:
         (plan,) = plan_tables(cursor, parse_rules(RULES))
         started = time.perf_counter()
@@ -104,9 +116,9 @@ def _naive_mask(email: str, ssn: str | None, card: str | None) -> tuple[str, str
     return masked_email, masked_ssn, masked_card
 
 
-def bench_naive(server: MariaDB, sample: int) -> float:
+def bench_naive(server: MariaDB, sample: int, shape: str) -> float:
     """Rows per second of the row-by-row loop: one SELECT and one UPDATE per row, autocommit."""
-    load(server, "naive", sample)
+    load(server, "naive", sample, shape)
     with server.connect(autocommit=True) as connection, connection.cursor() as cursor:
         cursor.execute(f"SELECT id FROM `{SCHEMA}`.naive ORDER BY id")
         ids = [row[0] for row in cursor.fetchall()]
@@ -130,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs of engine and floor; the best of each counts"
     )
+    parser.add_argument("--data", choices=sorted(SHAPES), default="grow", help="see SHAPES (default: grow)")
     parser.add_argument(
         "--relaxed", action="store_true", help="innodb_flush_log_at_trx_commit=2 (less durable)"
     )
@@ -145,16 +158,18 @@ def main(argv: list[str] | None = None) -> int:
             f"{os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}"
         )
         print(
-            f"{args.rows:,} rows, 3 masked columns "
+            f"{args.rows:,} rows ({args.data}), 3 masked columns "
             "(VARCHAR(80) fake_email, VARCHAR(16) hash, CHAR(19) redact)"
         )
         engine_times, floor_times = [], []
         for attempt in range(args.repeat):
-            floor_times.append(bench_floor(server, args.rows))
+            floor_times.append(bench_floor(server, args.rows, args.data))
             print(f"  floor  (one UPDATE, whole table):        {floor_times[-1]:7.2f} s")
-            engine_times.append(bench_engine(server, args.rows, args.chunk_rows, f"bench-{attempt}"))
+            engine_times.append(
+                bench_engine(server, args.rows, args.chunk_rows, f"bench-{attempt}", args.data)
+            )
             print(f"  engine ({args.chunk_rows:,}-row chunks, commit each): {engine_times[-1]:7.2f} s")
-        naive_rate = bench_naive(server, args.naive_sample)
+        naive_rate = bench_naive(server, args.naive_sample, args.data)
         print(
             f"  naive  (SELECT + UPDATE per row, autocommit, {args.naive_sample:,} rows): "
             f"{naive_rate:,.0f} rows/s"
