@@ -25,8 +25,16 @@ OUTPUT = ROOT / "modules" / "automation" / "lambda" / "dms_automation.zip"
 # 1980-01-01 00:00:00, the earliest timestamp a zip entry can hold.
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o644
-# Third-party pure-Python packages vendored into the zip, as (import name, source directory).
-VENDORED: tuple[tuple[str, Path], ...] = ()
+
+def _vendored() -> tuple[tuple[str, Path], ...]:
+    """Third-party pure-Python packages shipped in the zip, as (import name, installed directory).
+
+    PyMySQL is pinned in requirements-dev.txt, so every machine ships the same files; the masking
+    engine imports it only when it connects.
+    """
+    import pymysql
+
+    return (("pymysql", Path(pymysql.__file__).resolve().parent),)
 
 
 def _files(base: Path, top: str) -> Iterator[tuple[str, Path]]:
@@ -39,7 +47,7 @@ def _files(base: Path, top: str) -> Iterator[tuple[str, Path]]:
 def entries(source: Path = SOURCE) -> list[tuple[str, bytes]]:
     """(archive name, content) for every file in the package, sorted by name."""
     found = list(_files(source, PACKAGE))
-    for name, directory in VENDORED:
+    for name, directory in _vendored():
         found += list(_files(directory.parent, name))
     return sorted((arcname, path.read_bytes()) for arcname, path in found)
 

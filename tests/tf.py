@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Any
 
 import tftest
 
 from scripts.tfcli import ROOT, terraform_env
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 # Credentials that cannot reach any account: every plan in the suite runs offline.
 FAKE_AWS_ENV = {
@@ -45,7 +48,9 @@ def plan_error(tfdir: str, tf_vars: dict[str, Any] | None = None) -> str:
     try:
         initialised(tfdir).plan(output=True, tf_vars=tf_vars or {})
     except tftest.TerraformTestError as error:
-        return " ".join(str(error).split())
+        # tftest raises (message, stderr); join the real text, not the tuple's repr.
+        text = " ".join(str(part) for part in error.args if part)
+        return " ".join(_ANSI.sub("", text).replace("│", " ").split())
     raise AssertionError(f"terraform plan of {tfdir} with {tf_vars} succeeded; a refusal was expected")
 
 

@@ -51,7 +51,11 @@ def run_post_processing(
         masking = importlib.import_module("dms_automation.masking")
     except ImportError as error:
         raise PostProcessingError(f"masking is configured but cannot be imported: {error}") from error
-    progress = masking.mask_after_load(task.run_key or task.identifier, context)
+    if not task.run_key:
+        # Without the run's own id every load would share one progress record, and the next
+        # refresh would count as already masked.
+        raise PostProcessingError(f"task {task.identifier} has no start time to key this run's masking by")
+    progress = masking.mask_after_load(task.run_key, context)
     if log:
         summary = progress.summary() if hasattr(progress, "summary") else {"done": bool(progress.done)}
         log.info(
