@@ -1,0 +1,17 @@
+variable "create_dms_iam_roles" {
+  description = "Create dms-vpc-role and dms-cloudwatch-logs-role (once per account)."
+  type        = bool
+  default     = false
+}
+
+variable "region" {
+  description = "AWS region of the example."
+  type        = string
+  default     = "eu-west-1"
+}
+
+variable "source_snapshot_identifier" {
+  description = "Production snapshot the source is restored from (null: an empty source)."
+  type        = string
+  default     = "prod-oracle-nightly"
+}

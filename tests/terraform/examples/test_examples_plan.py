@@ -1,0 +1,97 @@
+"""Every example plans offline, as written, and plans what its README promises."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests import tf
+
+EXAMPLES = ["data-refresh-scheduled", "one-time-migration-cdc", "existing-task", "table-subset-sync"]
+
+
+def _resources(module: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield from module.get("resources", [])
+    for child in module.get("child_modules", []):
+        yield from _resources(child)
+
+
+@functools.cache
+def example_plan(name: str) -> Any:
+    """Each example is planned once per session, as written (no variables)."""
+    return tf.plan(f"examples/{name}")
+
+
+def by_type(plan: Any, kind: str) -> list[dict[str, Any]]:
+    return [r["values"] for r in _resources(plan._raw["planned_values"]["root_module"]) if r["type"] == kind]
+
+
+@pytest.fixture(scope="module", params=EXAMPLES)
+def example(request: pytest.FixtureRequest) -> tuple[str, Any]:
+    name: str = request.param
+    return name, example_plan(name)
+
+
+def test_every_example_plans_safe_resources(example: tuple[str, Any]) -> None:
+    name, plan = example
+    assert by_type(plan, "aws_lambda_function"), f"{name} plans no automation"
+    for rule in by_type(plan, "aws_vpc_security_group_ingress_rule"):
+        assert rule.get("cidr_ipv4") is None and rule.get("cidr_ipv6") is None
+    for db in by_type(plan, "aws_db_instance") + by_type(plan, "aws_rds_cluster"):
+        assert db["storage_encrypted"] is True and db["manage_master_user_password"] is True
+    for instance in by_type(plan, "aws_dms_replication_instance") + by_type(plan, "aws_db_instance"):
+        assert instance["publicly_accessible"] is False
+
+
+def _task(name: str) -> dict[str, Any]:
+    tasks = by_type(example_plan(name), "aws_dms_replication_task")
+    assert len(tasks) == 1
+    return tasks[0]
+
+
+def test_data_refresh_scheduled_restores_a_snapshot_and_runs_nightly() -> None:
+    plan = example_plan("data-refresh-scheduled")
+    assert by_type(plan, "aws_dms_replication_task")[0]["migration_type"] == "full-load"
+    assert by_type(plan, "aws_db_instance")[0]["snapshot_identifier"] == "prod-oracle-nightly"
+    rules = {r["name"]: r for r in by_type(plan, "aws_cloudwatch_event_rule")}
+    assert rules["nightly-refresh-trigger"]["schedule_expression"] == "cron(0 2 * * ? *)"
+
+
+def test_one_time_migration_cdc_runs_full_load_and_cdc() -> None:
+    assert _task("one-time-migration-cdc")["migration_type"] == "full-load-and-cdc"
+
+
+def test_existing_task_creates_no_dms_resources() -> None:
+    plan = example_plan("existing-task")
+    assert not by_type(plan, "aws_dms_replication_task")
+    assert not by_type(plan, "aws_db_instance")
+    subscription = by_type(plan, "aws_dms_event_subscription")[0]
+    assert subscription["source_ids"] == ["weekly-reporting-copy"]
+
+
+def test_table_subset_sync_renders_the_readme_selection() -> None:
+    rules = json.loads(_task("table-subset-sync")["table_mappings"])["rules"]
+    assert [(r["rule-id"], r["rule-name"], r["rule-action"]) for r in rules] == [
+        ("1", "select-1", "include"),
+        ("2", "skip-hr-audit", "exclude"),
+        ("3", "eu-orders-2024", "include"),
+    ]
+    assert rules[2]["object-locator"] == {"schema-name": "SALES", "table-name": "ORDERS"}
+    assert rules[2]["filters"] == [
+        {
+            "filter-type": "source",
+            "column-name": "REGION",
+            "filter-conditions": [{"filter-operator": "eq", "value": "EU"}],
+        },
+        {
+            "filter-type": "source",
+            "column-name": "ORDER_DATE",
+            "filter-conditions": [
+                {"filter-operator": "between", "start-value": "2024-01-01", "end-value": "2024-12-31"}
+            ],
+        },
+    ]
