@@ -85,7 +85,7 @@ data "aws_iam_policy_document" "starter" {
   statement {
     sid       = "KeepFailedInvocations"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.dead_letter.arn]
+    resources = [local.dead_letter_queue_arn]
   }
 
   dynamic "statement" {
@@ -141,8 +141,11 @@ data "aws_iam_policy_document" "post_process" {
 
   statement {
     sid = "RearmThisRule"
+    # DisableRule: a trigger re-enabled by hand during a run is disabled again
+    # before post-processing, so a tick cannot reload over unmasked data.
     actions = [
       "events:DescribeRule",
+      "events:DisableRule",
       "events:EnableRule",
       "events:ListTagsForResource",
       "events:TagResource",
@@ -158,9 +161,17 @@ data "aws_iam_policy_document" "post_process" {
   }
 
   statement {
+    sid = "ContinueInFreshInvocation"
+    # Long post-processing goes on in a new asynchronous invocation of itself
+    # before Lambda's 15-minute limit.
+    actions   = ["lambda:InvokeFunction"]
+    resources = [local.post_process_function_arn]
+  }
+
+  statement {
     sid       = "KeepFailedInvocations"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.dead_letter.arn]
+    resources = [local.dead_letter_queue_arn]
   }
 
   dynamic "statement" {

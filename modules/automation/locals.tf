@@ -45,15 +45,21 @@ locals {
   event_subscription_name    = "${local.name_prefix}-task-events"
   dead_letter_queue_name     = "${local.name_prefix}-failed-invocations"
 
-  event_rule_arn = "arn:${local.task_partition}:events:${local.task_region}:${local.task_account_id}:rule/${local.event_rule_name}"
+  # ARNs built from names, so that every policy is known at plan time.
+  _arn_prefix               = "${local.task_partition}:%s:${local.task_region}:${local.task_account_id}"
+  event_rule_arn            = "arn:${format(local._arn_prefix, "events")}:rule/${local.event_rule_name}"
+  watchdog_rule_arn         = "arn:${format(local._arn_prefix, "events")}:rule/${local.watchdog_rule_name}"
+  sns_topic_arn             = "arn:${format(local._arn_prefix, "sns")}:${local.sns_topic_name}"
+  dead_letter_queue_arn     = "arn:${format(local._arn_prefix, "sqs")}:${local.dead_letter_queue_name}"
+  post_process_function_arn = "arn:${format(local._arn_prefix, "lambda")}:function:${local.post_process_function_name}"
   # TestConnection has no task-level resource: it is granted on the endpoints and
   # replication instances of the task's account and region.
-  dms_endpoint_arns_pattern = "arn:${local.task_partition}:dms:${local.task_region}:${local.task_account_id}:endpoint:*"
-  dms_instance_arns_pattern = "arn:${local.task_partition}:dms:${local.task_region}:${local.task_account_id}:rep:*"
+  dms_endpoint_arns_pattern = "arn:${format(local._arn_prefix, "dms")}:endpoint:*"
+  dms_instance_arns_pattern = "arn:${format(local._arn_prefix, "dms")}:rep:*"
 
   log_group_arns = {
-    starter      = "arn:${local.task_partition}:logs:${local.task_region}:${local.task_account_id}:log-group:/aws/lambda/${local.starter_function_name}"
-    post_process = "arn:${local.task_partition}:logs:${local.task_region}:${local.task_account_id}:log-group:/aws/lambda/${local.post_process_function_name}"
+    starter      = "arn:${format(local._arn_prefix, "logs")}:log-group:/aws/lambda/${local.starter_function_name}"
+    post_process = "arn:${format(local._arn_prefix, "logs")}:log-group:/aws/lambda/${local.post_process_function_name}"
   }
 
   # DMS event categories for a replication task (DMS names them in lower case).
@@ -70,9 +76,10 @@ locals {
     TEST_ENDPOINT_CONNECTIONS   = tostring(var.test_endpoint_connections)
   }
 
-  # Written by the post-process Lambda, one JSON object per decision; the
-  # task-failed alarm counts these lines.
-  task_failed_log_pattern = "{ $.decision = \"task-failed\" }"
+  # The post-process Lambda writes one JSON object per decision
+  # (lambda_src/dms_automation/log.py); the task-failed alarm counts the
+  # "run-failed" ones.
+  task_failed_log_pattern = "{ $.decision = \"run-failed\" }"
 
   alarm_actions = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]
 }

@@ -21,7 +21,16 @@ resource "aws_cloudwatch_event_rule" "this" {
     # After creation the Lambdas own the rule's state: the starter disables it
     # when a run starts and the post-process Lambda re-enables it (schedule mode).
     # Terraform must not re-arm a one-time trigger or a run in flight on apply.
-    ignore_changes = [state]
+    # The Lambdas also keep their run markers as tags on the rule
+    # (lambda_src/dms_automation/trigger.py); an apply must not erase them.
+    ignore_changes = [
+      state,
+      tags["dms-automation:phase"],
+      tags["dms-automation:phase-since"],
+      tags["dms-automation:processed-run"],
+      tags["dms-automation:requested-at"],
+      tags["dms-automation:run-before-start"],
+    ]
 
     precondition {
       condition     = local.task_region == data.aws_region.current.name
@@ -213,7 +222,7 @@ data "aws_iam_policy_document" "sns" {
     sid       = "AllowDmsToPublishFromThisAccount"
     effect    = "Allow"
     actions   = ["sns:Publish"]
-    resources = [aws_sns_topic.this.arn]
+    resources = [local.sns_topic_arn]
 
     principals {
       type        = "Service"
@@ -282,7 +291,7 @@ data "aws_iam_policy_document" "dead_letter" {
     sid       = "AllowSnsRedrive"
     effect    = "Allow"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.dead_letter.arn]
+    resources = [local.dead_letter_queue_arn]
 
     principals {
       type        = "Service"
@@ -292,7 +301,7 @@ data "aws_iam_policy_document" "dead_letter" {
     condition {
       test     = "ArnEquals"
       variable = "aws:SourceArn"
-      values   = [aws_sns_topic.this.arn]
+      values   = [local.sns_topic_arn]
     }
   }
 
@@ -300,7 +309,7 @@ data "aws_iam_policy_document" "dead_letter" {
     sid       = "AllowEventBridgeDeadLetters"
     effect    = "Allow"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.dead_letter.arn]
+    resources = [local.dead_letter_queue_arn]
 
     principals {
       type        = "Service"
@@ -310,7 +319,7 @@ data "aws_iam_policy_document" "dead_letter" {
     condition {
       test     = "ArnEquals"
       variable = "aws:SourceArn"
-      values   = concat([aws_cloudwatch_event_rule.this.arn], aws_cloudwatch_event_rule.watchdog[*].arn)
+      values   = local.is_schedule ? [local.event_rule_arn, local.watchdog_rule_arn] : [local.event_rule_arn]
     }
   }
 }

@@ -177,9 +177,9 @@ variable "schedule_or_one_time" {
 }
 
 variable "starter_timeout" {
-  description = "Timeout of the starter Lambda, in seconds (1-900)."
+  description = "Timeout of the starter Lambda, in seconds (1-900); it must cover the endpoint connection tests (up to 240 s by default)."
   type        = number
-  default     = 120
+  default     = 360
   nullable    = false
 
   validation {

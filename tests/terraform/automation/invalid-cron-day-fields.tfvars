@@ -1,0 +1,4 @@
+migration_refresh_indicator = "data-migration"
+migration_refresh_type      = "full-load"
+schedule_or_one_time        = "one-time"
+schedule_expression         = "cron(0 0 * * * *)"

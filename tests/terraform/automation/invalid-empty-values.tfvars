@@ -1,0 +1,5 @@
+replication_task_arn        = ""
+replication_task_id         = ""
+migration_refresh_indicator = "data-refresh"
+migration_refresh_type      = "full-load"
+schedule_or_one_time        = "schedule"

@@ -1,0 +1,5 @@
+migration_refresh_indicator  = "data-refresh"
+migration_refresh_type       = "full-load"
+schedule_or_one_time         = "schedule"
+schedule_expression          = "0 0 * * *"
+watchdog_schedule_expression = "rate(1 hours)"

@@ -1,0 +1,194 @@
+"""Offline plans of modules/automation: inventories for every case, IAM scope, the combination table."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import hcl2
+import pytest
+import yaml
+
+from dms_automation.config import VALID_COMBINATIONS
+from tests.terraform.inventory import Case, check, collect, plan_case, refusal, regenerate_hint, summarise
+from tests.tf import env, initialised, repo_path
+
+FIXTURE = "tests/terraform/fixtures/automation"
+CASES_DIR = Path(__file__).parent / "automation"
+CASES = collect(CASES_DIR)
+TASK_ARN = "arn:aws:dms:eu-west-1:123456789012:task:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+RULE_ARN = "arn:aws:events:eu-west-1:123456789012:rule/dms-orders-refresh-trigger"
+# Actions with no resource-level permissions (Service Authorization Reference): "*" is allowed only for them.
+NO_RESOURCE_LEVEL = {
+    "dms:DescribeReplicationTasks",
+    "dms:DescribeConnections",
+    "xray:PutTelemetryRecords",
+    "xray:PutTraceSegments",
+}
+
+
+@functools.cache
+def summary_of(name: str) -> dict[str, Any]:
+    return summarise(plan_case(FIXTURE, Case(CASES_DIR / f"{name}.tfvars", CASES_DIR / f"{name}.yaml")))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_plan_matches_inventory(case: Case) -> None:
+    assert case.expected.exists(), f"{case.tfvars.name} has no {case.expected.name}; {regenerate_hint(case)}"
+    expected = yaml.safe_load(case.expected.read_text())
+    if "error" in expected:
+        error = refusal(FIXTURE, case)
+        assert error is not None, f"{case.name}: the plan succeeded; a refusal was expected"
+        missing = [text for text in expected["error"] if " ".join(text.split()) not in error]
+        assert not missing, f"{case.name}: the refusal lacks {missing}; it was:\n{error}"
+        return
+    found = check(summary_of(case.name), expected)
+    assert not found, f"{case.name}: the plan differs from {case.expected.name}:\n" + "\n".join(
+        [*found, regenerate_hint(case)]
+    )
+
+
+def test_all_twelve_combinations_are_cases() -> None:
+    names = {case.name for case in CASES}
+    combinations = itertools.product(
+        ("data-refresh", "data-migration"),
+        ("full-load", "full-load-and-cdc", "cdc"),
+        ("schedule", "one-time"),
+    )
+    for combination in combinations:
+        name = "_".join(combination)
+        assert name in names, f"combination {'/'.join(combination)} has no case {name}.tfvars"
+        expected = yaml.safe_load((CASES_DIR / f"{name}.yaml").read_text())
+        assert ("error" not in expected) == (combination in VALID_COMBINATIONS), (
+            f"{name}.yaml must {'plan' if combination in VALID_COMBINATIONS else 'be refused'}"
+        )
+
+
+def _unquote(value: Any) -> Any:
+    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
+        return json.loads(value)
+    return value
+
+
+def test_hcl_combination_table_is_the_python_one() -> None:
+    with repo_path("modules", "automation", "locals.tf").open() as handle:
+        parsed = hcl2.load(handle)
+    table = next(block["valid_combinations"] for block in parsed["locals"] if "valid_combinations" in block)
+    hcl_rows = tuple(
+        (
+            _unquote(row["migration_refresh_indicator"]),
+            _unquote(row["migration_refresh_type"]),
+            _unquote(row["schedule_or_one_time"]),
+        )
+        for row in table
+    )
+    assert hcl_rows == VALID_COMBINATIONS
+
+
+def _policies(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    prefix = "module.automation.aws_iam_role_policy."
+    return {
+        address.removeprefix(prefix): json.loads(values["policy"])
+        for address, values in summary["values"].items()
+        if address.startswith(prefix)
+    }
+
+
+def _grants(policy: dict[str, Any]) -> dict[str, set[str]]:
+    grants: dict[str, set[str]] = {}
+    for statement in policy["Statement"]:
+        assert statement["Effect"] == "Allow"
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        resources = (
+            statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        )
+        for action in actions:
+            grants.setdefault(action, set()).update(resources)
+    return grants
+
+
+@pytest.mark.parametrize("name", ["data-refresh_full-load_schedule", "customer-key-alarms-notifications"])
+def test_roles_are_scoped_to_this_task_rule_and_log_group(name: str) -> None:
+    policies = _policies(summary_of(name))
+    assert set(policies) == {"starter", "post_process"}
+    for role, policy in policies.items():
+        for action, resources in _grants(policy).items():
+            if "*" in resources:
+                assert action in NO_RESOURCE_LEVEL, f"{role}: {action} is granted on '*'"
+    starter, post = _grants(policies["starter"]), _grants(policies["post_process"])
+    assert starter["dms:StartReplicationTask"] == {TASK_ARN}
+    assert post["dms:DescribeTableStatistics"] == {TASK_ARN}
+    assert "dms:StartReplicationTask" not in post
+    for action in ("events:DisableRule", "events:EnableRule", "events:TagResource", "events:UntagResource"):
+        assert starter[action] == {RULE_ARN.replace("dms-orders-refresh", _prefix(name))}
+    assert starter["logs:PutLogEvents"] == {
+        f"arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/{_prefix(name)}-starter:*"
+    }
+    assert post["logs:PutLogEvents"] == {
+        f"arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/{_prefix(name)}-post-process:*"
+    }
+    assert post["lambda:InvokeFunction"] == {
+        f"arn:aws:lambda:eu-west-1:123456789012:function:{_prefix(name)}-post-process"
+    }
+
+
+def _prefix(name: str) -> str:
+    return "qa-orders" if name == "customer-key-alarms-notifications" else "dms-orders-refresh"
+
+
+def test_connection_tests_and_kms_grants_follow_the_inputs() -> None:
+    default = _grants(_policies(summary_of("data-refresh_full-load_schedule"))["starter"])
+    assert default["dms:TestConnection"] == {
+        "arn:aws:dms:eu-west-1:123456789012:endpoint:*",
+        "arn:aws:dms:eu-west-1:123456789012:rep:*",
+    }
+    assert not any(action.startswith("kms:") for action in default)
+    keyed = _grants(_policies(summary_of("customer-key-alarms-notifications"))["starter"])
+    assert "dms:TestConnection" not in keyed  # test_endpoint_connections = false
+    assert keyed["kms:Decrypt"] == {
+        "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    }
+
+
+def test_only_dms_of_this_account_may_publish_to_the_topic() -> None:
+    values = summary_of("data-refresh_full-load_schedule")["values"]
+    policy = json.loads(values["module.automation.aws_sns_topic_policy.this"]["policy"])
+    (statement,) = policy["Statement"]
+    assert statement["Principal"] == {"Service": "dms.amazonaws.com"}
+    assert statement["Action"] == "sns:Publish"
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+
+
+def test_fmt_and_validate() -> None:
+    fmt = subprocess.run(
+        [
+            "terraform",
+            "fmt",
+            "-check",
+            "-recursive",
+            "-diff",
+            "modules/automation",
+            "tests/terraform/fixtures",
+        ],
+        cwd=repo_path(),
+        env={**os.environ, **env()},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert fmt.returncode == 0, f"terraform fmt would change:\n{fmt.stdout}{fmt.stderr}"
+    module = initialised("modules/automation")
+    validate = subprocess.run(
+        ["terraform", "validate", "-no-color"],
+        cwd=module.tfdir,
+        env=module.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert validate.returncode == 0, validate.stdout + validate.stderr
