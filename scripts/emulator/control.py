@@ -80,12 +80,19 @@ class ControlMiddleware:
             return self.app(environ, start_response)
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
-        status, answer = handle(
-            environ.get("REQUEST_METHOD", "GET"), path, environ.get("QUERY_STRING", ""), body
-        )
-        payload = json.dumps(answer).encode()
+        query = environ.get("QUERY_STRING", "")
+        content_type = "application/json"
+        if path == PREFIX + "lambda/code":
+            try:
+                payload, status, content_type = lambda_code(query), 200, "application/zip"
+            except JsonRESTError as error:
+                status = error.code
+                payload = json.dumps({"__type": error.error_type, "message": error.message}).encode()
+        else:
+            status, answer = handle(environ.get("REQUEST_METHOD", "GET"), path, query, body)
+            payload = json.dumps(answer).encode()
         start_response(
             f"{status} {'OK' if status == 200 else 'Error'}",
-            [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
+            [("Content-Type", content_type), ("Content-Length", str(len(payload)))],
         )
         return [payload]

@@ -160,7 +160,7 @@ def _task_stop(self: FakeReplicationTask) -> FakeReplicationTask:
     if self.status != "running":
         raise InvalidResourceStateFault(f"Replication task {self.id} is not running (status {self.status})")
     self.status = "stopped"
-    self.stop_reason = "Stop Reason STOPPED_BY_USER"
+    self.stop_reason = "Stop Reason NORMAL"
     self.stop_date = utcnow()
     return self
 
