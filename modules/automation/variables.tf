@@ -135,11 +135,7 @@ variable "replication_task_id" {
   nullable    = false
 
   validation {
-    condition = (
-      can(regex("^[A-Za-z][A-Za-z0-9-]{0,254}$", var.replication_task_id))
-      && !endswith(var.replication_task_id, "-")
-      && !strcontains(var.replication_task_id, "--")
-    )
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9-]{0,254}$", var.replication_task_id)) && !endswith(var.replication_task_id, "-") && !strcontains(var.replication_task_id, "--")
     error_message = "replication_task_id = \"${var.replication_task_id}\" is not a DMS identifier; use 1-255 letters, digits and hyphens, starting with a letter, without a trailing hyphen or two consecutive hyphens."
   }
 }
