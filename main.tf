@@ -17,7 +17,7 @@ module "baseline" {
   availability_zones                     = var.baseline.availability_zones
   create_dms_iam_roles                   = var.baseline.create_dms_iam_roles
   deletion_protection                    = var.baseline.deletion_protection
-  extra_table_mapping_rules              = var.baseline.extra_table_mapping_rules
+  extra_table_mapping_rules              = local.extra_table_mapping_rules
   private_subnet_cidrs                   = var.baseline.private_subnet_cidrs
   replication_instance_allocated_storage = var.baseline.replication_instance_allocated_storage
   replication_instance_class             = var.baseline.replication_instance_class
@@ -36,7 +36,7 @@ module "baseline" {
   source_snapshot_identifier             = var.baseline.source_snapshot_identifier
   subnet_ids                             = var.baseline.subnet_ids
   table_mappings_json                    = var.baseline.table_mappings_json
-  target_allowed_security_group_ids      = var.baseline.target_allowed_security_group_ids
+  target_allowed_security_group_ids      = concat(coalesce(var.baseline.target_allowed_security_group_ids, []), aws_security_group.masking[*].id)
   target_database_name                   = var.baseline.target_database_name
   target_dms_secret_arn                  = var.baseline.target_dms_secret_arn
   target_engine_version                  = var.baseline.target_engine_version
@@ -49,6 +49,118 @@ module "baseline" {
 locals {
   replication_task_arn = var.create_baseline ? module.baseline[0].replication_task_arn : var.replication_task_arn
   replication_task_id  = var.create_baseline ? module.baseline[0].replication_task_id : var.replication_task_id
+
+  # With the baseline, both modules share one prefix ("dms" unless given).
+  name_prefix = var.create_baseline ? coalesce(var.name_prefix, "dms") : var.name_prefix
+
+  # Masking rules applied by DMS go into the created task's table mappings, after
+  # the user's own extra rules (a list, or JSON of a list or a {"rules": [...]}
+  # document; see modules/baseline).
+  _user_extra_rules = var.baseline.extra_table_mapping_rules == null ? [] : try(
+    jsondecode(var.baseline.extra_table_mapping_rules).rules,
+    jsondecode(var.baseline.extra_table_mapping_rules),
+    var.baseline.extra_table_mapping_rules.rules,
+    var.baseline.extra_table_mapping_rules,
+  )
+  extra_table_mapping_rules = concat(local._user_extra_rules, module.automation.dms_transformation_rules)
+
+  # Rules applied after load: the post-process Lambda masks the target, so with
+  # the baseline it runs in the baseline's subnets, in a security group the
+  # target admits, and reads the target's secret.
+  after_load_masking           = length([for r in var.masking_rules : r if coalesce(r.where, var.masking_default_where) == "after_load"]) > 0
+  baseline_masking_network     = var.create_baseline && local.after_load_masking
+  create_masking_vpc_endpoints = local.baseline_masking_network && var.baseline.vpc_id == null
+
+  # The AWS APIs the post-process Lambda calls from inside the VPC.
+  masking_vpc_endpoint_services = local.create_masking_vpc_endpoints ? toset(["dms", "events", "lambda", "secretsmanager"]) : toset([])
+}
+
+data "aws_region" "current" {}
+
+################################################################################
+# Network of the post-process Lambda when it masks the baseline's target after
+# load: its own security group, allowed into the target; interface endpoints for
+# the AWS APIs it calls when the baseline created the VPC (private subnets with
+# no internet path).
+################################################################################
+
+resource "aws_security_group" "masking" {
+  count = local.baseline_masking_network ? 1 : 0
+
+  name        = "${local.name_prefix}-post-process"
+  description = "Post-process Lambda: MySQL to the target, HTTPS to the AWS APIs it calls"
+  vpc_id      = module.baseline[0].vpc_id
+  tags        = merge(var.tags, { Name = "${local.name_prefix}-post-process" })
+}
+
+resource "aws_vpc_security_group_egress_rule" "masking_to_target" {
+  count = local.baseline_masking_network ? 1 : 0
+
+  security_group_id            = aws_security_group.masking[0].id
+  description                  = "MySQL port of the target"
+  ip_protocol                  = "tcp"
+  from_port                    = module.baseline[0].target_port
+  to_port                      = module.baseline[0].target_port
+  referenced_security_group_id = module.baseline[0].security_group_ids.target
+  tags                         = var.tags
+}
+
+resource "aws_vpc_security_group_egress_rule" "masking_to_endpoints" {
+  count = local.create_masking_vpc_endpoints ? 1 : 0
+
+  security_group_id            = aws_security_group.masking[0].id
+  description                  = "HTTPS to the VPC endpoints of the AWS APIs"
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+  referenced_security_group_id = aws_security_group.vpc_endpoints[0].id
+  tags                         = var.tags
+}
+
+resource "aws_vpc_security_group_egress_rule" "masking_to_aws_apis" {
+  # Your own VPC: the AWS APIs are reached through your NAT gateway or endpoints.
+  count = local.baseline_masking_network && !local.create_masking_vpc_endpoints ? 1 : 0
+
+  security_group_id = aws_security_group.masking[0].id
+  description       = "HTTPS to the AWS APIs (through the VPC's NAT gateway or endpoints)"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = "0.0.0.0/0"
+  tags              = var.tags
+}
+
+resource "aws_security_group" "vpc_endpoints" {
+  count = local.create_masking_vpc_endpoints ? 1 : 0
+
+  name        = "${local.name_prefix}-vpc-endpoints"
+  description = "Interface endpoints of the AWS APIs: HTTPS from the post-process Lambda only"
+  vpc_id      = module.baseline[0].vpc_id
+  tags        = merge(var.tags, { Name = "${local.name_prefix}-vpc-endpoints" })
+}
+
+resource "aws_vpc_security_group_ingress_rule" "vpc_endpoints_from_masking" {
+  count = local.create_masking_vpc_endpoints ? 1 : 0
+
+  security_group_id            = aws_security_group.vpc_endpoints[0].id
+  description                  = "HTTPS from the post-process Lambda"
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+  referenced_security_group_id = aws_security_group.masking[0].id
+  tags                         = var.tags
+}
+
+resource "aws_vpc_endpoint" "masking" {
+  for_each = local.masking_vpc_endpoint_services
+
+  vpc_id              = module.baseline[0].vpc_id
+  service_name        = "com.amazonaws.${data.aws_region.current.name}.${each.key}"
+  vpc_endpoint_type   = "Interface"
+  subnet_ids          = module.baseline[0].subnet_ids
+  security_group_ids  = [aws_security_group.vpc_endpoints[0].id]
+  private_dns_enabled = true
+  tags                = merge(var.tags, { Name = "${local.name_prefix}-${each.key}" })
 }
 
 module "automation" {
@@ -61,11 +173,23 @@ module "automation" {
   schedule_or_one_time        = var.schedule_or_one_time
   schedule_expression         = var.schedule_expression
 
-  # With the baseline, both modules share one prefix ("dms" unless given).
-  name_prefix            = var.create_baseline ? coalesce(var.name_prefix, "dms") : var.name_prefix
+  name_prefix            = local.name_prefix
   tags                   = var.tags
   kms_key_arn            = var.kms_key_arn
   log_retention_in_days  = var.log_retention_in_days
   alarm_sns_topic_arn    = var.alarm_sns_topic_arn
   notification_endpoints = var.notification_endpoints
+
+  # Masking: with the baseline, after-load masking uses the created target's
+  # secret and network; without it, what is given.
+  masking_rules         = var.masking_rules
+  masking_default_where = var.masking_default_where
+  masking_secret_arn = (
+    var.create_baseline ? (local.after_load_masking ? module.baseline[0].target_secret_arn : null) : var.masking_secret_arn
+  )
+  masking_vpc_config = (
+    var.create_baseline
+    ? (local.after_load_masking ? { subnet_ids = module.baseline[0].subnet_ids, security_group_ids = [aws_security_group.masking[0].id] } : null)
+    : var.masking_vpc_config
+  )
 }

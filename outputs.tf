@@ -3,6 +3,11 @@ output "dead_letter_queue_arn" {
   value       = module.automation.dead_letter_queue_arn
 }
 
+output "dms_transformation_rules" {
+  description = "DMS transformation rules of the masking rules applied by DMS (already in the created task's table mappings with create_baseline; add them to your own task otherwise)."
+  value       = module.automation.dms_transformation_rules
+}
+
 output "event_rule_arn" {
   description = "ARN of the EventBridge rule that triggers a run."
   value       = module.automation.event_rule_arn

@@ -90,6 +90,48 @@ variable "log_retention_in_days" {
   nullable    = false
 }
 
+variable "masking_default_where" {
+  description = "Where a masking rule without its own where is applied: after_load (the post-process Lambda masks the target with SQL) or dms (DMS transformation rules while loading)."
+  type        = string
+  default     = "after_load"
+  nullable    = false
+}
+
+variable "masking_rules" {
+  description = "Columns to mask, as data (see modules/masking-rules). With create_baseline, rules applied by DMS are added to the created task's table mappings, and after-load rules put the post-process Lambda in the baseline's subnets with access to the target and its secret. Without it, add the automation's dms_transformation_rules to your task yourself and give masking_secret_arn and masking_vpc_config for after-load rules."
+  type = list(object({
+    schema   = string
+    table    = string
+    column   = string
+    strategy = string
+    where    = optional(string)
+    options = optional(object({
+      salt      = optional(string)
+      keep_last = optional(number)
+      mask_char = optional(string)
+      value     = optional(string)
+      domain    = optional(string)
+    }), {})
+  }))
+  default  = []
+  nullable = false
+}
+
+variable "masking_secret_arn" {
+  description = "Without create_baseline: the Secrets Manager secret of your target database, for after-load masking (see modules/automation). Ignored with create_baseline (the created target's secret is used)."
+  type        = string
+  default     = null
+}
+
+variable "masking_vpc_config" {
+  description = "Without create_baseline: { subnet_ids, security_group_ids } of the post-process Lambda for after-load masking (see modules/automation). Ignored with create_baseline (the baseline's subnets and a security group the target admits are used)."
+  type = object({
+    subnet_ids         = list(string)
+    security_group_ids = list(string)
+  })
+  default = null
+}
+
 variable "name_prefix" {
   description = "Prefix of every name. Null: \"dms\" with create_baseline, else \"dms-<task id>\"."
   type        = string

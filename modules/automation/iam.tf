@@ -192,6 +192,72 @@ data "aws_iam_policy_document" "post_process" {
       resources = ["*"]
     }
   }
+
+  # After-load masking only: the function runs in the VPC of the target and
+  # reads the target's credentials.
+
+  dynamic "statement" {
+    for_each = local.after_load_masking ? [1] : []
+    content {
+      sid = "CreateNetworkInterfacesInMaskingSubnets"
+      # Lambda creates the function's network interfaces with this role; the
+      # grant names the given subnets and security groups (and any new
+      # interface, whose id does not exist yet).
+      actions   = ["ec2:CreateNetworkInterface"]
+      resources = concat([local.network_interface_arns_pattern], local.masking_network_arns)
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.after_load_masking ? [1] : []
+    content {
+      sid = "ManageOwnNetworkInterfaces"
+      # These take a network interface resource only, whose id Lambda picks at
+      # run time: granted on the interfaces of the task's account and region.
+      actions = [
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:DeleteNetworkInterface",
+        "ec2:UnassignPrivateIpAddresses",
+      ]
+      resources = [local.network_interface_arns_pattern]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.after_load_masking ? [1] : []
+    content {
+      sid = "DescribeNetworkInterfaces"
+      # ec2:DescribeNetworkInterfaces has no resource-level permissions: "*" only here.
+      actions   = ["ec2:DescribeNetworkInterfaces"]
+      resources = ["*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.after_load_masking ? [1] : []
+    content {
+      sid       = "ReadTargetSecret"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [var.masking_secret_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.after_load_masking && var.kms_key_arn != null ? [1] : []
+    content {
+      sid = "DecryptTargetSecret"
+      # A secret encrypted with the given key is decrypted through Secrets
+      # Manager only, never directly.
+      actions   = ["kms:Decrypt"]
+      resources = [var.kms_key_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["secretsmanager.${local.task_region}.${data.aws_partition.current.dns_suffix}"]
+      }
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "post_process" {

@@ -76,6 +76,32 @@ locals {
     TEST_ENDPOINT_CONNECTIONS   = tostring(var.test_endpoint_connections)
   }
 
+  # After-load masking (lambda_src/dms_automation/masking): only the post-process
+  # Lambda gets the rules, and only when there are some, so the environment of a
+  # module without masking does not change.
+  after_load_masking = module.masking_rules.has_after_load_rules
+
+  post_process_environment = merge(
+    local.lambda_environment,
+    local.after_load_masking ? {
+      MASKING_RULES      = module.masking_rules.after_load_rules_json
+      MASKING_SECRET_ARN = var.masking_secret_arn
+      MASKING_CHUNK_ROWS = tostring(var.masking_chunk_rows)
+    } : {},
+  )
+
+  # Lambda keeps at most 4 KB of environment variables (names and values).
+  post_process_environment_bytes = sum([for k, v in local.post_process_environment : length(k) + length(v)])
+
+  # EC2 ARNs of the masking subnets and security groups, for the
+  # CreateNetworkInterface grant.
+  _masking_vpc = var.masking_vpc_config == null ? { subnet_ids = [], security_group_ids = [] } : var.masking_vpc_config
+  masking_network_arns = concat(
+    [for id in local._masking_vpc.subnet_ids : "arn:${format(local._arn_prefix, "ec2")}:subnet/${id}"],
+    [for id in local._masking_vpc.security_group_ids : "arn:${format(local._arn_prefix, "ec2")}:security-group/${id}"],
+  )
+  network_interface_arns_pattern = "arn:${format(local._arn_prefix, "ec2")}:network-interface/*"
+
   # The post-process Lambda writes one JSON object per decision
   # (lambda_src/dms_automation/log.py); the task-failed alarm counts the
   # "run-failed" ones.

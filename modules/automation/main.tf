@@ -7,6 +7,18 @@ data "aws_partition" "current" {}
 data "aws_region" "current" {}
 
 ################################################################################
+# Masking rules, declared once: DMS transformation rules (an output for the
+# task's table mappings) and the post-process Lambda's after-load JSON
+################################################################################
+
+module "masking_rules" {
+  source = "../masking-rules"
+
+  masking_rules = var.masking_rules
+  default_where = var.masking_default_where
+}
+
+################################################################################
 # Trigger: the schedule that starts a run, and the watchdog (schedule mode)
 ################################################################################
 
@@ -140,7 +152,7 @@ resource "aws_lambda_function" "starter" {
 resource "aws_lambda_function" "post_process" {
   #checkov:skip=CKV_AWS_50:X-Ray tracing is configurable through lambda_tracing_mode (PassThrough by default).
   #checkov:skip=CKV_AWS_115:No reserved concurrency: new accounts cannot reserve any (unreserved concurrency must stay >= 10); duplicate SNS deliveries are made harmless by the handler's idempotency.
-  #checkov:skip=CKV_AWS_117:The function calls only AWS APIs (DMS, EventBridge); it needs no VPC.
+  #checkov:skip=CKV_AWS_117:In a VPC only with after-load masking (masking_vpc_config), to reach the target database; otherwise it calls only AWS APIs.
   #checkov:skip=CKV_AWS_272:Code signing does not apply: the module ships a committed, byte-reproducible package.
   function_name    = local.post_process_function_name
   description      = "Handles the DMS events of task ${var.replication_task_id}: post-processing, then re-arms the trigger in schedule mode."
@@ -155,7 +167,16 @@ resource "aws_lambda_function" "post_process" {
   tags             = var.tags
 
   environment {
-    variables = local.lambda_environment
+    variables = local.post_process_environment
+  }
+
+  # Only with after-load masking: the function then reaches the target database.
+  dynamic "vpc_config" {
+    for_each = local.after_load_masking ? [var.masking_vpc_config] : []
+    content {
+      subnet_ids         = vpc_config.value.subnet_ids
+      security_group_ids = vpc_config.value.security_group_ids
+    }
   }
 
   tracing_config {
@@ -164,6 +185,13 @@ resource "aws_lambda_function" "post_process" {
 
   dead_letter_config {
     target_arn = aws_sqs_queue.dead_letter.arn
+  }
+
+  lifecycle {
+    precondition {
+      condition     = local.post_process_environment_bytes <= 4096
+      error_message = "The post-process Lambda's environment would be ${local.post_process_environment_bytes} bytes, over Lambda's 4 KB limit: the after-load masking rules (MASKING_RULES) are too many or too long; move some to where = \"dms\" or shorten salts and values."
+    }
   }
 
   depends_on = [aws_cloudwatch_log_group.post_process, aws_iam_role_policy.post_process]

@@ -7,6 +7,11 @@ output "dead_letter_queue_arn" {
   value       = aws_sqs_queue.dead_letter.arn
 }
 
+output "dms_transformation_rules" {
+  description = "DMS table-mapping transformation rules of the masking rules applied by DMS (where = \"dms\"); add them to the task's table mappings (DMS 3.5.4 or later). Empty without such rules."
+  value       = module.masking_rules.dms_transformation_rules
+}
+
 output "event_rule_arn" {
   description = "ARN of the EventBridge rule that triggers the runs."
   value       = aws_cloudwatch_event_rule.this.arn

@@ -50,6 +50,82 @@ variable "log_retention_in_days" {
   }
 }
 
+variable "masking_chunk_rows" {
+  description = "Rows the post-process Lambda masks per transaction after load (MASKING_CHUNK_ROWS); smaller chunks hold row locks for less time."
+  type        = number
+  default     = 10000
+  nullable    = false
+
+  validation {
+    condition     = var.masking_chunk_rows >= 1 && var.masking_chunk_rows <= 1000000 && floor(var.masking_chunk_rows) == var.masking_chunk_rows
+    error_message = "masking_chunk_rows = ${var.masking_chunk_rows} is not allowed; use a whole number of rows from 1 to 1000000."
+  }
+}
+
+variable "masking_default_where" {
+  description = "Where a masking rule without its own where is applied: after_load (the post-process Lambda, SQL on the target) or dms (DMS transformation rules while loading; see the dms_transformation_rules output)."
+  type        = string
+  default     = "after_load"
+  nullable    = false
+
+  validation {
+    condition     = contains(["after_load", "dms"], var.masking_default_where)
+    error_message = "masking_default_where = \"${var.masking_default_where}\" is not allowed; use \"after_load\" or \"dms\"."
+  }
+}
+
+variable "masking_rules" {
+  description = "Columns to mask, as data (see modules/masking-rules): { schema, table, column, strategy, where = optional, options = optional }. Rules applied by DMS come out as the dms_transformation_rules output (add them to the task's table mappings); rules applied after load are run by the post-process Lambda, which then needs masking_secret_arn and masking_vpc_config."
+  type = list(object({
+    schema   = string
+    table    = string
+    column   = string
+    strategy = string
+    where    = optional(string)
+    options = optional(object({
+      salt      = optional(string)
+      keep_last = optional(number)
+      mask_char = optional(string)
+      value     = optional(string)
+      domain    = optional(string)
+    }), {})
+  }))
+  default  = []
+  nullable = false
+
+  validation {
+    condition = length([for r in var.masking_rules : r if coalesce(r.where, var.masking_default_where) == "after_load"]) == 0 || (
+      var.masking_secret_arn != null && var.masking_vpc_config != null
+    )
+    error_message = "masking_rules masks ${join(", ", [for r in var.masking_rules : "${r.schema}.${r.table}.${r.column}" if coalesce(r.where, var.masking_default_where) == "after_load"])} after load, which needs the target database: give masking_secret_arn (the Secrets Manager secret with the target's username, password, host, port, dbname; now ${var.masking_secret_arn == null ? "null" : "set"}) and masking_vpc_config (subnets and security groups from which the post-process Lambda reaches the target; now ${var.masking_vpc_config == null ? "null" : "set"}), or set where = \"dms\" on rules DMS can apply."
+  }
+}
+
+variable "masking_secret_arn" {
+  description = "Secrets Manager secret of the target database (JSON with username, password, host, port, dbname) that the post-process Lambda reads to mask after load (MASKING_SECRET_ARN). Needed with after-load masking rules; otherwise unused."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.masking_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$", var.masking_secret_arn))
+    error_message = "masking_secret_arn = \"${coalesce(var.masking_secret_arn, "null")}\" is not a Secrets Manager secret ARN; expected arn:<partition>:secretsmanager:<region>:<12-digit account>:secret:<name>-<6 characters>, or null."
+  }
+}
+
+variable "masking_vpc_config" {
+  description = "Subnets and security groups of the post-process Lambda when it masks after load: the security groups must be allowed into the target database, and the subnets need a route to the DMS, EventBridge, Lambda and Secrets Manager APIs (a NAT gateway or interface endpoints). Unused without after-load masking rules."
+  type = object({
+    subnet_ids         = list(string)
+    security_group_ids = list(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.masking_vpc_config == null || try(length(var.masking_vpc_config.subnet_ids) > 0 && length(var.masking_vpc_config.security_group_ids) > 0, false)
+    error_message = "masking_vpc_config needs at least one subnet id and one security group id (or null without after-load masking)."
+  }
+}
+
 variable "migration_refresh_indicator" {
   description = "What the runs are for: data-refresh (refresh a lower environment) or data-migration."
   type        = string

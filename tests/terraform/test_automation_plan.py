@@ -27,6 +27,7 @@ RULE_ARN = "arn:aws:events:eu-west-1:123456789012:rule/dms-orders-refresh-trigge
 NO_RESOURCE_LEVEL = {
     "dms:DescribeReplicationTasks",
     "dms:DescribeConnections",
+    "ec2:DescribeNetworkInterfaces",
     "xray:PutTelemetryRecords",
     "xray:PutTraceSegments",
 }
@@ -162,6 +163,73 @@ def test_only_dms_of_this_account_may_publish_to_the_topic() -> None:
     assert statement["Principal"] == {"Service": "dms.amazonaws.com"}
     assert statement["Action"] == "sns:Publish"
     assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+
+
+SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:qa-target-AbCdEf"
+KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def _function(name: str, role: str) -> dict[str, Any]:
+    values: dict[str, Any] = summary_of(name)["values"][f"module.automation.aws_lambda_function.{role}"]
+    return values
+
+
+def test_after_load_masking_gives_the_post_process_lambda_rules_network_and_secret() -> None:
+    name = "masking-after-load"
+    post = _function(name, "post_process")
+    variables = post["environment"][0]["variables"]
+    document = json.loads(variables["MASKING_RULES"])
+    assert document["version"] == 1
+    assert [(r["column"], r["strategy"]) for r in document["rules"]] == [("ssn", "hash"), ("card", "redact")]
+    assert variables["MASKING_SECRET_ARN"] == SECRET_ARN
+    assert variables["MASKING_CHUNK_ROWS"] == "5000"
+    (vpc,) = post["vpc_config"]
+    assert vpc["subnet_ids"] == ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"]
+    assert vpc["security_group_ids"] == ["sg-0123456789abcdef0"]
+    # The starter does no masking: neither the rules nor the network.
+    starter = _function(name, "starter")
+    assert not any(key.startswith("MASKING_") for key in starter["environment"][0]["variables"])
+    assert not starter.get("vpc_config")
+
+    policies = _policies(summary_of(name))
+    post_grants, starter_grants = _grants(policies["post_process"]), _grants(policies["starter"])
+    interfaces = "arn:aws:ec2:eu-west-1:123456789012:network-interface/*"
+    assert post_grants["ec2:CreateNetworkInterface"] == {
+        interfaces,
+        "arn:aws:ec2:eu-west-1:123456789012:subnet/subnet-0123456789abcdef0",
+        "arn:aws:ec2:eu-west-1:123456789012:subnet/subnet-0fedcba9876543210",
+        "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0123456789abcdef0",
+    }
+    for action in ("ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"):
+        assert post_grants[action] == {interfaces}
+    assert post_grants["ec2:DescribeNetworkInterfaces"] == {"*"}
+    assert post_grants["secretsmanager:GetSecretValue"] == {SECRET_ARN}
+    for action, resources in post_grants.items():
+        if "*" in resources:
+            assert action in NO_RESOURCE_LEVEL, f"post_process: {action} is granted on '*'"
+    (decrypt,) = [s for s in policies["post_process"]["Statement"] if s.get("Sid") == "DecryptTargetSecret"]
+    assert decrypt["Resource"] == KEY_ARN
+    assert decrypt["Condition"] == {
+        "StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}
+    }
+    assert not any(action.startswith(("ec2:", "secretsmanager:")) for action in starter_grants)
+
+
+def test_dms_masking_is_an_output_and_leaves_the_lambdas_alone() -> None:
+    summary = summary_of("masking-dms")
+    rules = summary["outputs"]["dms_transformation_rules"]
+    assert [(r["rule-action"], r["object-locator"]["column-name"]) for r in rules] == [
+        ("data-masking-hash-mask", "ssn"),
+        ("data-masking-digits-mask", "phone"),
+        ("data-masking-digits-randomize", "account"),
+    ]
+    assert rules[1]["value"] == "#"
+    assert {r["rule-type"] for r in rules} == {"transformation"}
+    post = _function("masking-dms", "post_process")
+    assert not any(key.startswith("MASKING_") for key in post["environment"][0]["variables"])
+    assert not post.get("vpc_config")
+    grants = _grants(_policies(summary)["post_process"])
+    assert not any(action.startswith(("ec2:", "secretsmanager:")) for action in grants)
 
 
 def test_fmt_and_validate() -> None:

@@ -75,6 +75,43 @@ def test_existing_task_path_creates_no_baseline() -> None:
     assert variables["MIGRATION_REFRESH_TYPE"] == "full-load-and-cdc"
 
 
+def test_baseline_path_with_masking_wires_rules_network_and_secret() -> None:
+    plan = root_plan(
+        {
+            "create_baseline": True,
+            "table_selection": [{"schema": "HR"}],
+            "masking_rules": [
+                {"schema": "HR", "table": "EMPLOYEES", "column": "SSN", "strategy": "hash", "where": "dms"},
+                {"schema": "HR", "table": "EMPLOYEES", "column": "EMAIL", "strategy": "fake_email"},
+            ],
+        }
+    )
+    changes = plan.resource_changes
+    # DMS masking: in the created task's table mappings, after the selection rule.
+    rules = json.loads(outputs_of(plan)["table_mappings"])["rules"]
+    assert [r["rule-type"] for r in rules] == ["selection", "transformation"]
+    assert rules[1]["rule-action"] == "data-masking-hash-mask"
+    assert rules[1]["object-locator"] == {"schema-name": "HR", "table-name": "EMPLOYEES", "column-name": "SSN"}
+    task = changes["module.dms_automation.module.baseline[0].aws_dms_replication_task.this"]
+    assert json.loads(task["change"]["after"]["table_mappings"])["rules"] == rules
+    # After-load masking: the Lambda runs in the baseline's VPC, in a group the target admits.
+    post = changes["module.dms_automation.module.automation.aws_lambda_function.post_process"]["change"]
+    assert len(post["after"]["vpc_config"]) == 1
+    assert post["after_unknown"]["vpc_config"][0]["security_group_ids"]  # the group created here
+    assert "module.dms_automation.aws_security_group.masking[0]" in changes
+    assert "module.dms_automation.aws_vpc_security_group_egress_rule.masking_to_target[0]" in changes
+    admitted = "module.dms_automation.module.baseline[0].aws_vpc_security_group_ingress_rule.target_from_allowed[0]"
+    assert changes[admitted]["change"]["after"]["from_port"] == 3306
+    endpoints = {a for a in changes if a.startswith("module.dms_automation.aws_vpc_endpoint.masking[")}
+    assert endpoints == {
+        f'module.dms_automation.aws_vpc_endpoint.masking["{service}"]'
+        for service in ("dms", "events", "lambda", "secretsmanager")
+    }
+    service = changes['module.dms_automation.aws_vpc_endpoint.masking["secretsmanager"]']["change"]["after"]
+    assert service["service_name"] == "com.amazonaws.eu-west-1.secretsmanager"
+    assert service["private_dns_enabled"] is True
+
+
 @pytest.mark.parametrize(
     "tf_vars",
     [
