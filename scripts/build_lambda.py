@@ -26,6 +26,7 @@ OUTPUT = ROOT / "modules" / "automation" / "lambda" / "dms_automation.zip"
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o644
 
+
 def _vendored() -> tuple[tuple[str, Path], ...]:
     """Third-party pure-Python packages shipped in the zip, as (import name, installed directory).
 
