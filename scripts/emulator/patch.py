@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from . import dms, rds
+from . import dms, ec2, lambda_config, rds
 
 
 def apply() -> None:
     dms.apply()
     rds.apply()
+    ec2.apply()
+    lambda_config.apply()
