@@ -23,6 +23,11 @@ output "event_subscription_name" {
   value       = module.automation.event_subscription_name
 }
 
+output "kms_key_arn" {
+  description = "ARN of the KMS key of the automation's topic, Lambda environment, log groups and dead-letter queue (kms_key_arn as given, or the key the automation created)."
+  value       = module.automation.kms_key_arn
+}
+
 output "post_process_function_arn" {
   description = "ARN of the post-process Lambda."
   value       = module.automation.post_process_function_arn

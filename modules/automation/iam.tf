@@ -89,6 +89,8 @@ data "aws_iam_policy_document" "starter" {
   }
 
   dynamic "statement" {
+    # A given key only: the module's own key admits both roles in its key
+    # policy, which keeps these policies known at plan time.
     for_each = var.kms_key_arn == null ? [] : [1]
     content {
       sid       = "UseKey"
@@ -175,6 +177,8 @@ data "aws_iam_policy_document" "post_process" {
   }
 
   dynamic "statement" {
+    # A given key only: the module's own key admits both roles in its key
+    # policy, which keeps these policies known at plan time.
     for_each = var.kms_key_arn == null ? [] : [1]
     content {
       sid       = "UseKey"

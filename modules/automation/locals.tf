@@ -57,6 +57,17 @@ locals {
   dms_endpoint_arns_pattern = "arn:${format(local._arn_prefix, "dms")}:endpoint:*"
   dms_instance_arns_pattern = "arn:${format(local._arn_prefix, "dms")}:rep:*"
 
+  # The module's own KMS key unless one is given; its ARN is known after apply.
+  create_kms_key = var.kms_key_arn == null
+  kms_key_arn    = local.create_kms_key ? aws_kms_key.this[0].arn : var.kms_key_arn
+  kms_alias_name = "alias/${local.name_prefix}"
+
+  account_root_arn = "arn:${local.task_partition}:iam::${local.task_account_id}:root"
+  role_arns = {
+    starter      = "arn:${local.task_partition}:iam::${local.task_account_id}:role/${local.starter_function_name}"
+    post_process = "arn:${local.task_partition}:iam::${local.task_account_id}:role/${local.post_process_function_name}"
+  }
+
   log_group_arns = {
     starter      = "arn:${format(local._arn_prefix, "logs")}:log-group:/aws/lambda/${local.starter_function_name}"
     post_process = "arn:${format(local._arn_prefix, "logs")}:log-group:/aws/lambda/${local.post_process_function_name}"

@@ -19,6 +19,122 @@ module "masking_rules" {
 }
 
 ################################################################################
+# Encryption: the module's own customer managed key (kms_key_arn = null).
+# DMS cannot publish to a topic encrypted with the AWS managed alias/aws/sns,
+# whose key policy cannot admit dms.amazonaws.com; this key's policy admits
+# each service for this module's resources only.
+################################################################################
+
+data "aws_iam_policy_document" "kms" {
+  count = local.create_kms_key ? 1 : 0
+
+  statement {
+    sid       = "AccountAdministers"
+    actions   = ["kms:*"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [local.account_root_arn]
+    }
+  }
+
+  statement {
+    sid       = "LambdasUseTheKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [local.role_arns.starter, local.role_arns.post_process]
+    }
+  }
+
+  statement {
+    sid       = "DmsPublishesToTheTopic"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["dms.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.task_account_id]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:aws:sns:topicArn"
+      values   = [local.sns_topic_arn]
+    }
+  }
+
+  statement {
+    sid = "LogsEncryptTheLogGroups"
+    actions = [
+      "kms:Decrypt*",
+      "kms:Describe*",
+      "kms:Encrypt*",
+      "kms:GenerateDataKey*",
+      "kms:ReEncrypt*",
+    ]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${local.task_region}.${data.aws_partition.current.dns_suffix}"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values   = [local.log_group_arns.starter, local.log_group_arns.post_process]
+    }
+  }
+
+  statement {
+    sid       = "SnsAndEventBridgeSendToTheDeadLetterQueue"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com", "sns.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.task_account_id]
+    }
+  }
+}
+
+resource "aws_kms_key" "this" {
+  count = local.create_kms_key ? 1 : 0
+
+  description             = "DMS automation of task ${var.replication_task_id}: SNS topic, Lambda environment, log groups, dead-letter queue."
+  enable_key_rotation     = true
+  deletion_window_in_days = var.kms_key_deletion_window_in_days
+  policy                  = data.aws_iam_policy_document.kms[0].json
+  tags                    = var.tags
+
+  # KMS refuses a key policy that names a role that does not exist yet.
+  depends_on = [aws_iam_role.starter, aws_iam_role.post_process]
+}
+
+resource "aws_kms_alias" "this" {
+  count = local.create_kms_key ? 1 : 0
+
+  name          = local.kms_alias_name
+  target_key_id = aws_kms_key.this[0].key_id
+}
+
+################################################################################
 # Trigger: the schedule that starts a run, and the watchdog (schedule mode)
 ################################################################################
 
@@ -106,14 +222,14 @@ resource "aws_cloudwatch_event_target" "watchdog" {
 resource "aws_cloudwatch_log_group" "starter" {
   name              = "/aws/lambda/${local.starter_function_name}"
   retention_in_days = var.log_retention_in_days
-  kms_key_id        = var.kms_key_arn
+  kms_key_id        = local.kms_key_arn
   tags              = var.tags
 }
 
 resource "aws_cloudwatch_log_group" "post_process" {
   name              = "/aws/lambda/${local.post_process_function_name}"
   retention_in_days = var.log_retention_in_days
-  kms_key_id        = var.kms_key_arn
+  kms_key_id        = local.kms_key_arn
   tags              = var.tags
 }
 
@@ -131,7 +247,7 @@ resource "aws_lambda_function" "starter" {
   source_code_hash = filebase64sha256("${path.module}/lambda/dms_automation.zip")
   memory_size      = 256
   timeout          = var.starter_timeout
-  kms_key_arn      = var.kms_key_arn
+  kms_key_arn      = local.kms_key_arn
   tags             = var.tags
 
   environment {
@@ -163,7 +279,7 @@ resource "aws_lambda_function" "post_process" {
   source_code_hash = filebase64sha256("${path.module}/lambda/dms_automation.zip")
   memory_size      = 256
   timeout          = var.post_process_timeout
-  kms_key_arn      = var.kms_key_arn
+  kms_key_arn      = local.kms_key_arn
   tags             = var.tags
 
   environment {
@@ -241,7 +357,7 @@ resource "aws_lambda_permission" "sns" {
 
 resource "aws_sns_topic" "this" {
   name              = local.sns_topic_name
-  kms_master_key_id = coalesce(var.kms_key_arn, "alias/aws/sns")
+  kms_master_key_id = local.kms_key_arn
   tags              = var.tags
 }
 
@@ -309,8 +425,7 @@ resource "aws_sns_topic_subscription" "notification" {
 resource "aws_sqs_queue" "dead_letter" {
   name                      = local.dead_letter_queue_name
   message_retention_seconds = 1209600
-  sqs_managed_sse_enabled   = var.kms_key_arn == null ? true : null
-  kms_master_key_id         = var.kms_key_arn
+  kms_master_key_id         = local.kms_key_arn
   tags                      = var.tags
 }
 

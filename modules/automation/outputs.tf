@@ -27,6 +27,11 @@ output "event_subscription_name" {
   value       = aws_dms_event_subscription.this.name
 }
 
+output "kms_key_arn" {
+  description = "ARN of the KMS key of the topic, the Lambda environment, the log groups and the dead-letter queue: kms_key_arn as given, or the key the module created."
+  value       = local.kms_key_arn
+}
+
 output "post_process_function_arn" {
   description = "ARN of the post-process Lambda."
   value       = aws_lambda_function.post_process.arn

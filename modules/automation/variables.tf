@@ -16,13 +16,25 @@ variable "alarm_sns_topic_arn" {
 }
 
 variable "kms_key_arn" {
-  description = "Customer managed KMS key ARN for the SNS topic, the Lambda environment, the log groups and the dead-letter queue. Null: AWS managed keys (alias/aws/sns, SQS-managed SSE, Lambda's default key). DMS can publish to an encrypted topic only when the key policy lets dms.amazonaws.com use the key."
+  description = "Customer managed KMS key ARN for the SNS topic, the Lambda environment, the log groups and the dead-letter queue; its key policy must admit DMS, CloudWatch Logs, SNS and EventBridge as the README lists. Null: the module creates a key with exactly those statements (kms_key_arn output)."
   type        = string
   default     = null
 
   validation {
     condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:key/[A-Za-z0-9-]+$", var.kms_key_arn))
-    error_message = "kms_key_arn = \"${coalesce(var.kms_key_arn, "null")}\" is not a KMS key ARN; expected arn:<partition>:kms:<region>:<12-digit account>:key/<key id> (an alias is not accepted: log groups and Lambda need the key ARN), or null."
+    error_message = "kms_key_arn = \"${coalesce(var.kms_key_arn, "null")}\" is not a KMS key ARN; expected arn:<partition>:kms:<region>:<12-digit account>:key/<key id> (an alias is not accepted: log groups and Lambda need the key ARN; the AWS managed alias/aws/sns cannot admit DMS), or null for a key created by the module."
+  }
+}
+
+variable "kms_key_deletion_window_in_days" {
+  description = "Waiting period, in days (7-30), before the KMS key the module creates (kms_key_arn = null) is deleted after a destroy."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = var.kms_key_deletion_window_in_days >= 7 && var.kms_key_deletion_window_in_days <= 30 && floor(var.kms_key_deletion_window_in_days) == var.kms_key_deletion_window_in_days
+    error_message = "kms_key_deletion_window_in_days = ${var.kms_key_deletion_window_in_days} is not allowed; use a whole number of days from 7 to 30."
   }
 }
 

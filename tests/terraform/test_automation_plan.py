@@ -23,6 +23,8 @@ CASES_DIR = Path(__file__).parent / "automation"
 CASES = collect(CASES_DIR)
 TASK_ARN = "arn:aws:dms:eu-west-1:123456789012:task:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 RULE_ARN = "arn:aws:events:eu-west-1:123456789012:rule/dms-orders-refresh-trigger"
+SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:qa-target-AbCdEf"
+KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 # Actions with no resource-level permissions (Service Authorization Reference): "*" is allowed only for them.
 NO_RESOURCE_LEVEL = {
     "dms:DescribeReplicationTasks",
@@ -156,6 +158,51 @@ def test_connection_tests_and_kms_grants_follow_the_inputs() -> None:
     }
 
 
+def test_without_a_key_the_module_creates_one_that_admits_dms_logs_and_the_queue_senders() -> None:
+    summary = summary_of("data-refresh_full-load_schedule")
+    values = summary["values"]
+    key = values["module.automation.aws_kms_key.this[0]"]
+    assert key["enable_key_rotation"] is True
+    assert key["deletion_window_in_days"] == 30
+    assert values["module.automation.aws_kms_alias.this[0]"]["name"] == "alias/dms-orders-refresh"
+    # Nothing falls back to an AWS managed key: DMS cannot publish to a topic under alias/aws/sns.
+    assert values["module.automation.aws_sns_topic.this"]["kms_master_key_id"] == "__unknown__"
+    assert values["module.automation.aws_sqs_queue.dead_letter"]["kms_master_key_id"] == "__unknown__"
+    for role in ("starter", "post_process"):
+        assert values[f"module.automation.aws_lambda_function.{role}"]["kms_key_arn"] == "__unknown__"
+        assert values[f"module.automation.aws_cloudwatch_log_group.{role}"]["kms_key_id"] == "__unknown__"
+    statements = {s["Sid"]: s for s in json.loads(key["policy"])["Statement"]}
+    assert statements["AccountAdministers"]["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+    assert set(statements["LambdasUseTheKey"]["Principal"]["AWS"]) == {
+        "arn:aws:iam::123456789012:role/dms-orders-refresh-starter",
+        "arn:aws:iam::123456789012:role/dms-orders-refresh-post-process",
+    }
+    dms = statements["DmsPublishesToTheTopic"]
+    assert dms["Principal"] == {"Service": "dms.amazonaws.com"}
+    assert set(dms["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+    assert dms["Condition"]["StringEquals"] == {
+        "aws:SourceAccount": "123456789012",
+        "kms:EncryptionContext:aws:sns:topicArn": "arn:aws:sns:eu-west-1:123456789012:dms-orders-refresh-dms-events",
+    }
+    logs = statements["LogsEncryptTheLogGroups"]
+    assert logs["Principal"] == {"Service": "logs.eu-west-1.amazonaws.com"}
+    assert set(logs["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]) == {
+        f"arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/dms-orders-refresh-{name}"
+        for name in ("starter", "post-process")
+    }
+    queue = statements["SnsAndEventBridgeSendToTheDeadLetterQueue"]
+    assert set(queue["Principal"]["Service"]) == {"events.amazonaws.com", "sns.amazonaws.com"}
+    assert queue["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    assert summary["outputs"]["kms_key_arn"] == "__unknown__"
+
+
+def test_a_given_key_is_used_and_no_key_is_created() -> None:
+    summary = summary_of("customer-key-alarms-notifications")
+    assert "aws_kms_key" not in summary["counts"]
+    assert summary["outputs"]["kms_key_arn"] == KEY_ARN
+    assert summary["values"]["module.automation.aws_sns_topic.this"]["kms_master_key_id"] == KEY_ARN
+
+
 def test_only_dms_of_this_account_may_publish_to_the_topic() -> None:
     values = summary_of("data-refresh_full-load_schedule")["values"]
     policy = json.loads(values["module.automation.aws_sns_topic_policy.this"]["policy"])
@@ -163,10 +210,6 @@ def test_only_dms_of_this_account_may_publish_to_the_topic() -> None:
     assert statement["Principal"] == {"Service": "dms.amazonaws.com"}
     assert statement["Action"] == "sns:Publish"
     assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
-
-
-SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:qa-target-AbCdEf"
-KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
 def _function(name: str, role: str) -> dict[str, Any]:
