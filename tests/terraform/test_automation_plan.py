@@ -243,7 +243,8 @@ def test_after_load_masking_gives_the_post_process_lambda_rules_network_and_secr
         "arn:aws:ec2:eu-west-1:123456789012:subnet/subnet-0fedcba9876543210",
         "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0123456789abcdef0",
     }
-    for action in ("ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"):
+    scoped = ("ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses")
+    for action in scoped:
         assert post_grants[action] == {interfaces}
     assert post_grants["ec2:DescribeNetworkInterfaces"] == {"*"}
     assert post_grants["secretsmanager:GetSecretValue"] == {SECRET_ARN}

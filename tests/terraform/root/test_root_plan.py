@@ -91,7 +91,8 @@ def test_baseline_path_with_masking_wires_rules_network_and_secret() -> None:
     rules = json.loads(outputs_of(plan)["table_mappings"])["rules"]
     assert [r["rule-type"] for r in rules] == ["selection", "transformation"]
     assert rules[1]["rule-action"] == "data-masking-hash-mask"
-    assert rules[1]["object-locator"] == {"schema-name": "HR", "table-name": "EMPLOYEES", "column-name": "SSN"}
+    locator = {"schema-name": "HR", "table-name": "EMPLOYEES", "column-name": "SSN"}
+    assert rules[1]["object-locator"] == locator
     task = changes["module.dms_automation.module.baseline[0].aws_dms_replication_task.this"]
     assert json.loads(task["change"]["after"]["table_mappings"])["rules"] == rules
     # After-load masking: the Lambda runs in the baseline's VPC, in a group the target admits.
@@ -100,7 +101,9 @@ def test_baseline_path_with_masking_wires_rules_network_and_secret() -> None:
     assert post["after_unknown"]["vpc_config"][0]["security_group_ids"]  # the group created here
     assert "module.dms_automation.aws_security_group.masking[0]" in changes
     assert "module.dms_automation.aws_vpc_security_group_egress_rule.masking_to_target[0]" in changes
-    admitted = "module.dms_automation.module.baseline[0].aws_vpc_security_group_ingress_rule.target_from_allowed[0]"
+    admitted = (
+        "module.dms_automation.module.baseline[0].aws_vpc_security_group_ingress_rule.target_from_allowed[0]"
+    )
     assert changes[admitted]["change"]["after"]["from_port"] == 3306
     endpoints = {a for a in changes if a.startswith("module.dms_automation.aws_vpc_endpoint.masking[")}
     assert endpoints == {
