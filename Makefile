@@ -33,7 +33,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check lambda_src scripts tests
 	$(VENV)/bin/ruff format --check lambda_src scripts tests
 	$(VENV)/bin/mypy lambda_src/dms_automation
-	terraform fmt -check -recursive .
+	TF_CLI_CONFIG_FILE=$$($(PY) -m scripts.tfcli) terraform fmt -check -recursive .
 
 checkov: $(CHECKOV_VENV)/.installed
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --framework terraform \
