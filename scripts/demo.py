@@ -2,7 +2,8 @@
 
     python -m scripts.demo --combination data-refresh/full-load/schedule [--fail] [--keep]
 
-1. starts the emulator (moto's server plus the project's extension) on a free loopback port;
+1. starts the emulator (moto's server plus the project's extension) on a free loopback port and,
+   at the same time, one AWS provider process that every terraform command of the run attaches to;
 2. creates a DMS replication instance, two endpoints and a task in it (boto3);
 3. applies examples/local: the real modules/automation on that task;
 4. drives one cycle as AWS would: the schedule fires the starter (run from the package the module
@@ -12,18 +13,22 @@
 5. destroys what it created and stops the emulator (unless ``--keep``).
 
 Terraform state lives in a temporary directory per run, the emulator in its own process group;
-Ctrl-C, SIGTERM or a crash at any point stops the emulator, so nothing is left for the next run.
+Ctrl-C, SIGTERM or a crash at any point stops the emulator and the provider, so nothing is left
+for the next run.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
+import ctypes
 import datetime as dt
 import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,9 +41,9 @@ from typing import Any
 import boto3
 import tftest
 
-from scripts.emulator import FAKE_CREDENTIALS, Emulator
+from scripts.emulator import FAKE_CREDENTIALS, Emulator, EmulatorError
 from scripts.emulator.lambdas import Invocation, invoke
-from scripts.tfcli import ROOT, terraform_env
+from scripts.tfcli import ROOT, STATE_DIR, terraform_env
 
 sys.path.insert(0, str(ROOT / "lambda_src"))
 from dms_automation.config import VALID_COMBINATIONS
@@ -188,10 +193,122 @@ def scheduled_event(rule_arn: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------
+# One AWS provider process for every terraform command of a run
+# ---------------------------------------------------------------------------------------------
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """The provider is killed by the kernel when the process that started it dies (even by SIGKILL)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+class ProviderServer:
+    """``hashicorp/aws`` started once in debug mode; terraform attaches through TF_REATTACH_PROVIDERS.
+
+    Terraform otherwise starts the provider (a large binary) several times per command: for the
+    schema, validation, plan and apply. Attaching every command of a run to one running provider
+    removes that start-up cost; what the provider does against the API is unchanged.
+    """
+
+    ADDRESS = "registry.terraform.io/hashicorp/aws"
+
+    def __init__(self, binary: Path, workdir: Path) -> None:
+        self.binary = binary
+        self.log_path = workdir / "provider.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.reattach: str | None = None
+
+    @staticmethod
+    def find(tf_data_dir: Path | None = None) -> Path | None:
+        """The provider binary of the version examples/local is locked to (plugin cache or TF_DATA_DIR)."""
+        lock = (ROOT / EXAMPLE_DIR / ".terraform.lock.hcl").read_text()
+        start = lock.index(f'provider "{ProviderServer.ADDRESS}"')
+        version = lock[start:].split("version", 1)[1].split('"')[1]
+        platform = f"{os.uname().sysname.lower()}_{_go_arch()}"
+        candidates = [STATE_DIR / "plugin-cache"]
+        if tf_data_dir is not None:
+            candidates.insert(0, tf_data_dir / "providers")
+        for base in candidates:
+            directory = base / ProviderServer.ADDRESS / version / platform
+            found = sorted(directory.glob("terraform-provider-aws*")) if directory.is_dir() else []
+            if found:
+                return found[0]
+        return None
+
+    @staticmethod
+    def environment() -> dict[str, str]:
+        """The provider talks to the loopback emulator only: no CA bundle, profile or shared config.
+
+        (A CA bundle from the environment also breaks a second ConfigureProvider in one process.)
+        """
+        kept = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
+        return {
+            **kept,
+            **FAKE_CREDENTIALS,
+            "AWS_CONFIG_FILE": "/dev/null",
+            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+            "CHECKPOINT_DISABLE": "1",
+        }
+
+    def spawn(self) -> ProviderServer:
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [str(self.binary), "-debug"],
+                cwd=ROOT / EXAMPLE_DIR,  # where terraform runs: relative paths (the Lambda zip) resolve alike
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=self.environment(),
+                preexec_fn=_die_with_parent,  # prctl only, between fork and exec
+            )
+        atexit.register(self.stop)
+        return self
+
+    def wait_ready(self, timeout: float = 120.0) -> str:
+        """The TF_REATTACH_PROVIDERS value, once the provider listens."""
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.log_path.read_text(errors="replace")
+            for line in text.splitlines():
+                if "TF_REATTACH_PROVIDERS=" in line:
+                    self.reattach = line.split("TF_REATTACH_PROVIDERS=", 1)[1].strip().strip("'")
+                    return self.reattach
+            if self.process.poll() is not None:
+                raise EmulatorError(f"the AWS provider exited with code {self.process.returncode}:\n{text}")
+            time.sleep(0.05)
+        raise EmulatorError(f"the AWS provider did not start within {timeout:.0f}s")
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGINT)  # the provider's own graceful shutdown
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def _go_arch() -> str:
+    machine = os.uname().machine.lower()
+    return {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(machine, machine)
+
+
+# ---------------------------------------------------------------------------------------------
 # The stack: emulator + DMS task + examples/local applied
 # ---------------------------------------------------------------------------------------------
 class LocalStack:
-    """The emulator, a DMS task in it and examples/local applied on that task."""
+    """The emulator, a DMS task in it and examples/local applied on that task.
+
+    ``start`` launches the emulator and the AWS provider and runs ``terraform init`` while they
+    start; ``apply`` is one ``terraform apply`` (outputs are read from the state it writes);
+    ``destroy`` is one ``terraform destroy -refresh=false``. ``phases`` records how long each took.
+    """
 
     def __init__(self, emulator: Emulator | None = None, timeline: Timeline | None = None) -> None:
         self.own_emulator = emulator is None
@@ -200,7 +317,18 @@ class LocalStack:
         self.workdir = Path(tempfile.mkdtemp(prefix="dms-automation-demo-"))
         self.outputs: dict[str, Any] = {}
         self.applied_vars: dict[str, str] | None = None
+        self.provider: ProviderServer | None = None
+        self.phases: dict[str, float] = {}
         self._terraform: tftest.TerraformTest | None = None
+        self._task_bases: dict[str, tuple[str, str, str]] = {}
+
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.phases[name] = self.phases.get(name, 0.0) + time.monotonic() - started
 
     # -- AWS ---------------------------------------------------------------------------------
     def client(self, service: str) -> Any:
@@ -213,32 +341,57 @@ class LocalStack:
         )
 
     def start(self) -> LocalStack:
-        self.emulator.start()
+        """Emulator and provider start in the background while ``terraform init`` runs."""
+        with self.phase("start"):
+            if self.own_emulator:
+                self.emulator.spawn()
+            binary = ProviderServer.find()
+            if binary is not None:
+                self.provider = ProviderServer(binary, self.workdir).spawn()
+            test = self.terraform  # terraform init
+            if self.provider is None:
+                binary = ProviderServer.find(self.workdir / ".terraform")
+                if binary is not None:
+                    self.provider = ProviderServer(binary, self.workdir).spawn()
+            if self.own_emulator:
+                self.emulator.wait_ready()
+            if self.provider is not None:
+                test.env["TF_REATTACH_PROVIDERS"] = self.provider.wait_ready()
         return self
 
-    def create_task(self, combination: Combination, task_id: str = TASK_ID) -> dict[str, Any]:
-        """A replication instance, a source and a target endpoint, and a task of the combination's type."""
+    def create_task(
+        self, combination: Combination, task_id: str = TASK_ID, resource_identifier: str | None = None
+    ) -> dict[str, Any]:
+        """A replication instance, a source and a target endpoint, and a task of the combination's type.
+
+        The instance and endpoints are made once per emulator; with ``resource_identifier`` the task
+        gets a fixed ARN, so a new task of another migration type can take the place of the last one.
+        """
         dms = self.client("dms")
-        instance = dms.create_replication_instance(
-            ReplicationInstanceIdentifier=f"{task_id}-instance", ReplicationInstanceClass="dms.t3.medium"
-        )["ReplicationInstance"]
-        endpoints = {}
-        for kind, engine, port in (("source", "oracle", 1521), ("target", "aurora", 3306)):
-            endpoints[kind] = dms.create_endpoint(
-                EndpointIdentifier=f"{task_id}-{kind}",
-                EndpointType=kind,
-                EngineName=engine,
-                ServerName=f"{kind}.db.internal",
-                Port=port,
-                DatabaseName="APP",
-                Username="dms",
-                Password="not-a-secret",
-            )["Endpoint"]["EndpointArn"]
+        if task_id not in self._task_bases:
+            instance = dms.create_replication_instance(
+                ReplicationInstanceIdentifier=f"{task_id}-instance", ReplicationInstanceClass="dms.t3.medium"
+            )["ReplicationInstance"]["ReplicationInstanceArn"]
+            endpoints = {}
+            for kind, engine, port in (("source", "oracle", 1521), ("target", "aurora", 3306)):
+                endpoints[kind] = dms.create_endpoint(
+                    EndpointIdentifier=f"{task_id}-{kind}",
+                    EndpointType=kind,
+                    EngineName=engine,
+                    ServerName=f"{kind}.db.internal",
+                    Port=port,
+                    DatabaseName="APP",
+                    Username="dms",
+                    Password="not-a-secret",
+                )["Endpoint"]["EndpointArn"]
+            self._task_bases[task_id] = (instance, endpoints["source"], endpoints["target"])
+        instance, source, target = self._task_bases[task_id]
+        extra = {"ResourceIdentifier": resource_identifier} if resource_identifier else {}
         task = dms.create_replication_task(
             ReplicationTaskIdentifier=task_id,
-            SourceEndpointArn=endpoints["source"],
-            TargetEndpointArn=endpoints["target"],
-            ReplicationInstanceArn=instance["ReplicationInstanceArn"],
+            SourceEndpointArn=source,
+            TargetEndpointArn=target,
+            ReplicationInstanceArn=instance,
             MigrationType=combination.refresh_type,
             TableMappings=json.dumps(
                 {
@@ -253,8 +406,12 @@ class LocalStack:
                     ]
                 }
             ),
+            **extra,
         )["ReplicationTask"]
         return self.describe_task(task["ReplicationTaskArn"])
+
+    def delete_task(self, arn: str) -> None:
+        self.client("dms").delete_replication_task(ReplicationTaskArn=arn)
 
     def describe_task(self, arn: str) -> dict[str, Any]:
         tasks = self.client("dms").describe_replication_tasks(
@@ -287,23 +444,31 @@ class LocalStack:
     def state_path(self) -> str:
         return str(self.workdir / "terraform.tfstate")
 
-    def apply(self, combination: Combination, task: dict[str, Any]) -> dict[str, Any]:
+    def apply(
+        self, combination: Combination, task: dict[str, Any], extra_vars: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """One ``terraform apply`` (no separate plan); the outputs come from the state it wrote."""
         tf_vars = {
             **combination.tf_vars(),
             "aws_endpoint_url": self.emulator.endpoint,
             "region": REGION,
             "replication_task_arn": task["ReplicationTaskArn"],
             "replication_task_id": task["ReplicationTaskIdentifier"],
+            **(extra_vars or {}),
         }
-        self.applied_vars = tf_vars
-        self.terraform.apply(tf_vars=tf_vars, state=self.state_path)
-        raw = self.terraform.output(state=self.state_path)
-        self.outputs = {name: raw[name] for name in raw}
+        with self.phase("apply"):
+            self.applied_vars = tf_vars
+            self.terraform.apply(tf_vars=tf_vars, state=self.state_path, parallelism="30")
+            state = json.loads(Path(self.state_path).read_text())
+            self.outputs = {name: value["value"] for name, value in state["outputs"].items()}
         return self.outputs
 
     def destroy(self) -> None:
         if self.applied_vars is not None and self.emulator.process is not None:
-            self.terraform.destroy(tf_vars=self.applied_vars, state=self.state_path)
+            with self.phase("destroy"):
+                self.terraform.destroy(
+                    tf_vars=self.applied_vars, state=self.state_path, refresh=False, parallelism="30"
+                )
             self.applied_vars = None
 
     def stop(self) -> None:
@@ -311,9 +476,12 @@ class LocalStack:
             with contextlib.suppress(tftest.TerraformTestError):
                 self.destroy()
         finally:
-            if self.own_emulator:
-                self.emulator.stop()
-            shutil.rmtree(self.workdir, ignore_errors=True)
+            with self.phase("stop"):
+                if self.provider is not None:
+                    self.provider.stop()
+                if self.own_emulator:
+                    self.emulator.stop()
+                shutil.rmtree(self.workdir, ignore_errors=True)
 
     # -- One cycle, as AWS would drive it -----------------------------------------------------
     def fire_schedule(self) -> Invocation:
@@ -464,6 +632,10 @@ def run_cycle(
     )
 
 
+def _phases(phases: dict[str, float]) -> str:
+    return ", ".join(f"{name} {seconds:.1f}s" for name, seconds in phases.items())
+
+
 def _install_signal_handlers() -> None:
     def interrupted(signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt(f"signal {signum}")
@@ -497,12 +669,17 @@ def main(argv: list[str] | None = None) -> int:
     stack = LocalStack(timeline=timeline)
     kept = False
     try:
-        timeline.step("Start the local AWS emulator")
+        timeline.step("Start the local AWS emulator and the AWS provider; terraform init")
         stack.start()
-        timeline.detail(f"listening on {stack.emulator.endpoint} (log: {stack.emulator.log_path})")
+        timeline.detail(f"emulator listening on {stack.emulator.endpoint} (log: {stack.emulator.log_path})")
+        if stack.provider is not None:
+            timeline.detail(
+                "every terraform command attaches to one provider process (TF_REATTACH_PROVIDERS)"
+            )
 
         timeline.step(f"Create a DMS task in the emulator: {TASK_ID} ({combination.refresh_type})")
-        task = stack.create_task(combination)
+        with stack.phase("task"):
+            task = stack.create_task(combination)
         timeline.detail(f"{task['ReplicationTaskArn']} -> {task['Status']}")
 
         timeline.step(f"terraform apply {EXAMPLE_DIR} (modules/automation on that task)")
@@ -517,7 +694,8 @@ def main(argv: list[str] | None = None) -> int:
             timeline.detail(f"{key} = {outputs[key]}")
         timeline.detail(f"rule {outputs['event_rule_name']} is {stack.rule_state()}")
 
-        result = run_cycle(stack, combination, task["ReplicationTaskArn"], outcome)
+        with stack.phase("cycle"):
+            result = run_cycle(stack, combination, task["ReplicationTaskArn"], outcome)
 
         expected_rule = (
             "ENABLED"
@@ -544,6 +722,8 @@ def main(argv: list[str] | None = None) -> int:
             f"in {time.monotonic() - timeline.started:.1f}s"
         )
 
+        print("  phases                " + _phases(stack.phases))
+
         if args.keep:
             kept = True
             print(
@@ -569,6 +749,7 @@ def main(argv: list[str] | None = None) -> int:
         if not kept:
             timeline.step("terraform destroy; stop the emulator")
             stack.stop()
+            timeline.detail(_phases(stack.phases))
             timeline.detail(f"done in {time.monotonic() - timeline.started:.1f}s")
 
 

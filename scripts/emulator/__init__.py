@@ -48,6 +48,7 @@ class Emulator:
         self.process: subprocess.Popen[bytes] | None = None
         self._workdir = Path(tempfile.mkdtemp(prefix="dms-automation-emulator-"))
         self.log_path = self._workdir / "emulator.log"
+        self._port_file = self._workdir / "port"
 
     @property
     def endpoint(self) -> str:
@@ -60,9 +61,15 @@ class Emulator:
         return {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": self.endpoint}
 
     def start(self) -> Emulator:
+        """Start the emulator and wait until it answers."""
+        return self.spawn().wait_ready()
+
+    def spawn(self) -> Emulator:
+        """Start the emulator's process without waiting for it (see ``wait_ready``)."""
         if self.process is not None:
             return self
-        port_file = self._workdir / "port"
+        self._port_file = self._workdir / "port"
+        self._port_file.unlink(missing_ok=True)
         env = {**os.environ, **FAKE_CREDENTIALS}
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
@@ -75,7 +82,7 @@ class Emulator:
                     "--port",
                     "0",
                     "--port-file",
-                    str(port_file),
+                    str(self._port_file),
                     "--parent-pid",
                     str(os.getpid()),
                 ],
@@ -87,18 +94,24 @@ class Emulator:
                 start_new_session=True,  # its own process group: stop() ends it and all it started
             )
         atexit.register(self.stop)
+        return self
+
+    def wait_ready(self) -> Emulator:
+        """Wait until the spawned emulator answers its health check."""
+        if self.process is None:
+            raise EmulatorError("the emulator was not started; call spawn() or start() first")
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise EmulatorError(
                     f"the emulator exited with code {self.process.returncode}; log:\n{self.log_tail()}"
                 )
-            if port_file.exists():
-                self.port = int(port_file.read_text())
+            if self._port_file.exists():
+                self.port = int(self._port_file.read_text())
                 with contextlib.suppress(OSError, EmulatorError):
                     if self.control("GET", "health").get("status") == "ok":
                         return self
-            time.sleep(0.1)
+            time.sleep(0.05)
         self.stop()
         raise EmulatorError(
             f"the emulator did not answer within {self.startup_timeout:.0f}s; log:\n{self.log_tail()}"
