@@ -6,6 +6,20 @@ chunk's upper bound in ``<progress_schema>.dms_automation_masking_progress`` in 
 transaction. So a chunk is either masked and recorded, or neither: a retry or a duplicate
 delivery of the same run (same ``run_id``) resumes after the last recorded chunk and never masks
 a row twice, and a run cut short by the Lambda deadline continues in the next invocation.
+
+Per chunk the engine sends four statements, all built once per table: the chunk's upper bound
+(``SELECT pk ... WHERE pk > last ORDER BY pk LIMIT 1 OFFSET chunk_rows - 1``, a walk along the
+primary key that reads no other column), the ``UPDATE`` of that key range, the progress upsert, and
+the commit. No metadata is read per chunk: the columns and the primary key are looked up once per
+run, when the rules are checked.
+
+Chunk size (``DEFAULT_CHUNK_ROWS``): a chunk holds its rows' locks until its commit, and with the
+default durability (``innodb_flush_log_at_trx_commit=1``) each commit waits until the chunk's redo
+log is on disk. 10,000 rows keep a lock to a fraction of a second on a small instance, while the
+per-chunk costs stay a small share of the chunk's own work: measured on 2 vCPUs, the commit takes
+~20 ms (most of the overhead; larger chunks amortise it, at the price of longer locks) and the bound
+lookup ~5 ms, against 100-200 ms for the ``UPDATE`` itself. ``python -m scripts.bench_masking``
+compares the engine with one unchunked ``UPDATE`` of the whole table.
 """
 
 from __future__ import annotations
@@ -95,6 +109,43 @@ class _TablePlan:
     @property
     def target(self) -> str:
         return f"{quote(self.schema)}.{quote(self.table)}"
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """The SQL of one table's chunk loop, built once per table (placeholders in ``_after`` order)."""
+
+    first_bound: str  # the chunk_rows-th key of the table
+    next_bound: str  # the chunk_rows-th key after the last masked one
+    first_last_key: str  # the table's last key (the final chunk)
+    next_last_key: str
+    first_update: str  # mask the rows up to a bound
+    next_update: str  # mask the rows after the last masked key up to a bound
+    progress: str
+
+    @classmethod
+    def build(cls, plan: _TablePlan, progress_table: str) -> _Statements:
+        keys = plan.keys
+        key_list = ", ".join(quote(k) for k in keys)
+        descending = ", ".join(f"{quote(k)} DESC" for k in keys)
+        after = f"WHERE {_after(keys)}"
+        select = f"SELECT {key_list} FROM {plan.target}"
+        update = f"UPDATE {plan.target} SET {plan.set_sql} WHERE"
+        return cls(
+            first_bound=f"{select} ORDER BY {key_list} LIMIT 1 OFFSET %s",
+            next_bound=f"{select} {after} ORDER BY {key_list} LIMIT 1 OFFSET %s",
+            first_last_key=f"{select} ORDER BY {descending} LIMIT 1",
+            next_last_key=f"{select} {after} ORDER BY {descending} LIMIT 1",
+            first_update=f"{update} {_at_most(keys)}",
+            next_update=f"{update} {_after(keys)} AND {_at_most(keys)}",
+            progress=(
+                f"INSERT INTO {progress_table} "
+                "(run_id, schema_name, table_name, fingerprint, last_key, done, rows_changed, chunks) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE "
+                "last_key = VALUES(last_key), done = VALUES(done), rows_changed = VALUES(rows_changed), "
+                "chunks = VALUES(chunks)"
+            ),
+        )
 
 
 def _encode_key(values: Sequence[Any]) -> str:
@@ -319,46 +370,37 @@ def _mask_table(
         last = None if last_key is None else _decode_key(last_key)
 
     keys = plan.keys
-    key_list = ", ".join(quote(k) for k in keys)
+    statements = _Statements.build(plan, progress_table)
     while True:
         margin = max(MIN_CHUNK_MARGIN_SECONDS, 2 * slowest)
         if deadline is not None and clock() + margin > deadline:
             return False, slowest
         started = clock()
-        where, where_params = (
-            ("", []) if last is None else (f"WHERE {_after(keys)}", _after_params(keys, last))
-        )
+        after_last = [] if last is None else _after_params(keys, last)
         try:
             # The chunk's upper bound: chunk_rows rows further along the primary key (an index scan).
             cursor.execute(
-                f"SELECT {key_list} FROM {plan.target} {where} ORDER BY {key_list} LIMIT 1 OFFSET %s",
-                (*where_params, chunk_rows - 1),
+                statements.first_bound if last is None else statements.next_bound,
+                (*after_last, chunk_rows - 1),
             )
             upper = cursor.fetchone()
             final = upper is None
             if final:
-                descending = ", ".join(f"{quote(k)} DESC" for k in keys)
                 cursor.execute(
-                    f"SELECT {key_list} FROM {plan.target} {where} ORDER BY {descending} LIMIT 1",
-                    where_params,
+                    statements.first_last_key if last is None else statements.next_last_key, after_last
                 )
                 upper = cursor.fetchone()
             changed = 0
             if upper is not None:
-                bound = f"{_at_most(keys)}" if last is None else f"{_after(keys)} AND {_at_most(keys)}"
                 changed = cursor.execute(
-                    f"UPDATE {plan.target} SET {plan.set_sql} WHERE {bound}",
-                    (*plan.set_params, *where_params, *_after_params(keys, upper)),
+                    statements.first_update if last is None else statements.next_update,
+                    (*plan.set_params, *after_last, *_after_params(keys, upper)),
                 )
             new_last = last if upper is None else tuple(upper)
             state.rows_changed += changed
             state.chunks += 1 if upper is not None else 0
             cursor.execute(
-                f"INSERT INTO {progress_table} "
-                "(run_id, schema_name, table_name, fingerprint, last_key, done, rows_changed, chunks) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE "
-                "last_key = VALUES(last_key), done = VALUES(done), rows_changed = VALUES(rows_changed), "
-                "chunks = VALUES(chunks)",
+                statements.progress,
                 (
                     run_id,
                     plan.schema,
