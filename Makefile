@@ -36,7 +36,7 @@ lint: $(VENV)/.installed
 	TF_CLI_CONFIG_FILE=$$($(PY) -m scripts.tfcli) terraform fmt -check -recursive .
 
 checkov: $(CHECKOV_VENV)/.installed
-	$(CHECKOV_VENV)/bin/checkov --quiet --compact --framework terraform \
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework terraform \
 	  --skip-path '/\.terraform/' -d modules -d examples
 
 build: $(VENV)/.installed ## rebuild the Lambda package shipped by modules/automation
