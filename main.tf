@@ -192,4 +192,11 @@ module "automation" {
     ? (local.after_load_masking ? { subnet_ids = module.baseline[0].subnet_ids, security_group_ids = [aws_security_group.masking[0].id] } : null)
     : var.masking_vpc_config
   )
+  # The created target's secret is RDS-managed (username and password only): the
+  # Lambda learns where to connect from the cluster itself.
+  masking_database = (
+    var.create_baseline
+    ? (local.after_load_masking ? { host = module.baseline[0].target_cluster_endpoint, port = module.baseline[0].target_port, name = module.baseline[0].target_database_name } : null)
+    : var.masking_database
+  )
 }

@@ -90,6 +90,16 @@ variable "log_retention_in_days" {
   nullable    = false
 }
 
+variable "masking_database" {
+  description = "Without the baseline: where the post-process Lambda connects for after-load masking when masking_secret_arn lacks host/port (RDS-managed master secrets do). Ignored with create_baseline = true, which passes the created target cluster's endpoint."
+  type = object({
+    host = string
+    port = optional(number, 3306)
+    name = optional(string)
+  })
+  default = null
+}
+
 variable "masking_default_where" {
   description = "Where a masking rule without its own where is applied: after_load (the post-process Lambda masks the target with SQL) or dms (DMS transformation rules while loading)."
   type        = string

@@ -99,6 +99,11 @@ locals {
       MASKING_SECRET_ARN = var.masking_secret_arn
       MASKING_CHUNK_ROWS = tostring(var.masking_chunk_rows)
     } : {},
+    local.after_load_masking && var.masking_database != null ? {
+      MASKING_DB_HOST = var.masking_database.host
+      MASKING_DB_PORT = tostring(var.masking_database.port)
+      MASKING_DB_NAME = var.masking_database.name == null ? "" : var.masking_database.name
+    } : {},
   )
 
   # Lambda keeps at most 4 KB of environment variables (names and values).

@@ -74,6 +74,21 @@ variable "masking_chunk_rows" {
   }
 }
 
+variable "masking_database" {
+  description = "Where the post-process Lambda connects for after-load masking, for secrets that lack it: RDS-managed master user secrets hold only username and password. host, port and name fill in what the secret does not have (MASKING_DB_HOST, MASKING_DB_PORT, MASKING_DB_NAME); the secret wins where it has them."
+  type = object({
+    host = string
+    port = optional(number, 3306)
+    name = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.masking_database == null || try(length(trimspace(var.masking_database.host)) > 0 && var.masking_database.port >= 1 && var.masking_database.port <= 65535, false)
+    error_message = "masking_database needs a non-empty host and a port between 1 and 65535 (or null when the secret has host and port)."
+  }
+}
+
 variable "masking_default_where" {
   description = "Where a masking rule without its own where is applied: after_load (the post-process Lambda, SQL on the target) or dms (DMS transformation rules while loading; see the dms_transformation_rules output)."
   type        = string

@@ -147,6 +147,40 @@ def test_mask_after_load_reads_rules_and_secret_from_the_environment(
     ]
 
 
+def test_a_master_user_secret_without_host_is_completed_by_the_module_settings(
+    db: Database, secretsmanager: Any
+) -> None:
+    """RDS-managed master secrets hold only username and password; MASKING_DB_* fill in the rest."""
+    db.execute(f"CREATE TABLE `{db.schema}`.people (id INT PRIMARY KEY, ssn VARCHAR(16))")
+    db.executemany(
+        f"INSERT INTO `{db.schema}`.people VALUES (%s, %s)", [(1, "123-45-6789"), (2, "987-65-4321")]
+    )
+    full = db.server.secret(db.schema)
+    managed = {"username": full["username"], "password": full["password"]}
+    arn = secretsmanager.create_secret(Name="managed", SecretString=json.dumps(managed))["ARN"]
+    env = {
+        "MASKING_RULES": json.dumps(
+            [
+                {
+                    "schema": db.schema,
+                    "table": "people",
+                    "column": "ssn",
+                    "strategy": "fixed",
+                    "options": {"value": "x"},
+                }
+            ]
+        ),
+        "MASKING_SECRET_ARN": arn,
+        "MASKING_PROGRESS_SCHEMA": db.progress_schema,
+    }
+    with pytest.raises(SecretError, match="host"):
+        mask_after_load("run-1", FakeContext(900_000), env, secretsmanager)
+
+    env |= {"MASKING_DB_HOST": str(full["host"]), "MASKING_DB_PORT": str(full["port"])}
+    assert mask_after_load("run-1", FakeContext(900_000), env, secretsmanager).done
+    assert db.execute(f"SELECT DISTINCT ssn FROM `{db.schema}`.people") == [("x",)]
+
+
 def test_mask_after_load_without_rules_is_done_and_with_rules_needs_a_secret() -> None:
     assert mask_after_load("r", FakeContext(1000), {}).done
     dms_only = json.dumps([{**OK, "where": "dms"}])

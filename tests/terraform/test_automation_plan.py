@@ -226,6 +226,9 @@ def test_after_load_masking_gives_the_post_process_lambda_rules_network_and_secr
     assert [(r["column"], r["strategy"]) for r in document["rules"]] == [("ssn", "hash"), ("card", "redact")]
     assert variables["MASKING_SECRET_ARN"] == SECRET_ARN
     assert variables["MASKING_CHUNK_ROWS"] == "5000"
+    # masking_database completes secrets that lack host/port (RDS-managed master secrets).
+    assert variables["MASKING_DB_HOST"] == "qa-target.cluster-abc.eu-west-1.rds.amazonaws.com"
+    assert (variables["MASKING_DB_PORT"], variables["MASKING_DB_NAME"]) == ("3306", "")
     (vpc,) = post["vpc_config"]
     assert vpc["subnet_ids"] == ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"]
     assert vpc["security_group_ids"] == ["sg-0123456789abcdef0"]

@@ -74,7 +74,9 @@ def mask_after_load(
     empty or unset: nothing to do), ``MASKING_SECRET_ARN`` (required when there are rules),
     optional ``MASKING_CHUNK_ROWS`` (default 10000), ``MASKING_PROGRESS_SCHEMA`` (default
     ``dms_automation``), ``MASKING_RESERVE_SECONDS`` (default 30), ``MASKING_SSL_CA`` (a CA bundle
-    path inside the package, to require TLS).
+    path inside the package, to require TLS), ``MASKING_DB_HOST`` / ``MASKING_DB_PORT`` /
+    ``MASKING_DB_NAME`` (used where the secret lacks host, port or dbname, as RDS-managed master
+    secrets do).
     """
     env = os.environ if environ is None else environ
     rules = [rule for rule in parse_rules(env.get("MASKING_RULES", "")) if rule.where == "after_load"]
@@ -87,7 +89,14 @@ def mask_after_load(
                 "environment variable MASKING_SECRET_ARN is missing or empty; after-load masking rules need "
                 "the target database's Secrets Manager secret (username, password, host, port, dbname)"
             )
-        connection_factory = from_secret(secret, secretsmanager, env.get("MASKING_SSL_CA") or None)
+        defaults = {
+            "host": env.get("MASKING_DB_HOST", "").strip(),
+            "port": env.get("MASKING_DB_PORT", "").strip(),
+            "dbname": env.get("MASKING_DB_NAME", "").strip(),
+        }
+        connection_factory = from_secret(
+            secret, secretsmanager, env.get("MASKING_SSL_CA") or None, defaults=defaults
+        )
     reserve = float(_int_env(env, "MASKING_RESERVE_SECONDS", int(DEFAULT_RESERVE_SECONDS)))
     return run(
         rules,

@@ -1,7 +1,9 @@
 """Connections to the target database from an RDS-style Secrets Manager secret.
 
 The secret is the JSON that RDS and Secrets Manager's rotation templates use: ``username``,
-``password``, ``host``, ``port`` (default 3306) and ``dbname`` (optional). pymysql is imported
+``password``, ``host``, ``port`` (default 3306) and ``dbname`` (optional). A secret that RDS
+manages for a cluster's master user holds only ``username`` and ``password``: ``defaults``
+(from the module's ``MASKING_DB_*`` settings) fill in what the secret lacks. pymysql is imported
 only when a connection is made, so the handlers import fast when no masking is configured.
 """
 
@@ -54,8 +56,16 @@ def connect(settings: Mapping[str, Any], ssl_ca: str | None = None) -> Any:
     return pymysql.connect(**settings, **extra)
 
 
-def from_secret(secret_id: str, secretsmanager: Any = None, ssl_ca: str | None = None) -> Callable[[], Any]:
-    """A connection factory reading ``secret_id`` at each call (so a rotated password is picked up)."""
+def from_secret(
+    secret_id: str,
+    secretsmanager: Any = None,
+    ssl_ca: str | None = None,
+    defaults: Mapping[str, Any] | None = None,
+) -> Callable[[], Any]:
+    """A connection factory reading ``secret_id`` at each call (so a rotated password is picked up).
+
+    ``defaults`` (host, port, dbname) fill in keys the secret does not have; the secret wins.
+    """
 
     def factory() -> Any:
         client = secretsmanager
@@ -70,6 +80,8 @@ def from_secret(secret_id: str, secretsmanager: Any = None, ssl_ca: str | None =
             raise SecretError(f"secret {secret_id} has no JSON SecretString ({error})") from None
         if not isinstance(secret, dict):
             raise SecretError(f"secret {secret_id} is not a JSON object")
-        return connect(connection_settings(secret, f"secret {secret_id}"), ssl_ca)
+        filled = {key: value for key, value in (defaults or {}).items() if value and not secret.get(key)}
+        merged = {**secret, **filled}
+        return connect(connection_settings(merged, f"secret {secret_id}"), ssl_ca)
 
     return factory

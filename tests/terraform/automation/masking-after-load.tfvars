@@ -13,3 +13,4 @@ masking_vpc_config = {
   security_group_ids = ["sg-0123456789abcdef0"]
 }
 masking_chunk_rows = 5000
+masking_database   = { host = "qa-target.cluster-abc.eu-west-1.rds.amazonaws.com" }
