@@ -10,7 +10,8 @@ What changes, and why (each is something the AWS provider or the automation read
   (Create/Describe/Modify/Delete) exist;
 - a subnet group keeps its subnets (VPC and zones from the EC2 backend) and its tags by ARN;
 - ``AddTagsToResource`` / ``RemoveTagsFromResource`` exist, and tag look-ups accept an ARN
-  without the account (what the provider builds with ``skip_requesting_account_id``).
+  without the account (what the provider builds with ``skip_requesting_account_id``);
+- ``TestConnection`` of a pair tested before starts a new test (moto fails with a server error).
 """
 
 from __future__ import annotations
@@ -199,6 +200,26 @@ def find_task(arn: str) -> FakeReplicationTask:
     if task is None:
         raise ResourceNotFoundFault(f"Replication task {arn} could not be found.")
     return task
+
+
+# ---------------------------------------------------------------------------------------------
+# Connection tests: testing the same endpoint from the same instance again starts a new test
+# ---------------------------------------------------------------------------------------------
+_original_test_connection = DatabaseMigrationServiceBackend.test_connection
+
+
+def _test_connection(
+    self: DatabaseMigrationServiceBackend, replication_instance_arn: str, endpoint_arn: str
+) -> Any:
+    for connection in self.connections:
+        if (connection.replication_instance_arn, connection.endpoint_arn) == (
+            replication_instance_arn,
+            endpoint_arn,
+        ):
+            connection.status = "testing"
+            connection._tick = 0
+            return connection
+    return _original_test_connection(self, replication_instance_arn, endpoint_arn)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -615,6 +636,7 @@ def apply() -> None:
     FakeReplicationInstance.to_dict = _instance_to_dict  # type: ignore[method-assign]
     DatabaseMigrationServiceBackend.create_replication_subnet_group = _create_replication_subnet_group  # type: ignore[method-assign]
     DatabaseMigrationServiceBackend.create_replication_instance = _create_replication_instance  # type: ignore[method-assign]
+    DatabaseMigrationServiceBackend.test_connection = _test_connection  # type: ignore[method-assign]
     added = {
         "create_replication_task": _create_replication_task,
         "describe_replication_tasks": _describe_replication_tasks,

@@ -235,6 +235,23 @@ def test_deployed_lambda_runs_from_its_package_with_its_environment(emulator: Em
     assert failed.error is not None and failed.error["errorType"] == "ValueError"
 
 
+def test_a_connection_can_be_tested_again(emulator: Emulator) -> None:
+    dms = client(emulator, "dms")
+    instance = dms.create_replication_instance(
+        ReplicationInstanceIdentifier="conn-ri", ReplicationInstanceClass="dms.t3.micro"
+    )["ReplicationInstance"]["ReplicationInstanceArn"]
+    endpoint = dms.create_endpoint(EndpointIdentifier="conn-src", EndpointType="source", EngineName="mysql")[
+        "Endpoint"
+    ]["EndpointArn"]
+    for _ in range(2):
+        tested = dms.test_connection(ReplicationInstanceArn=instance, EndpointArn=endpoint)["Connection"]
+        assert tested["EndpointArn"] == endpoint
+        [connection] = dms.describe_connections(Filters=[{"Name": "endpoint-arn", "Values": [endpoint]}])[
+            "Connections"
+        ]
+        assert connection["Status"] == "successful"
+
+
 def test_control_endpoint_reports_unknown_tasks(emulator: Emulator) -> None:
     with pytest.raises(Exception, match="could not be found"):
         emulator.finish_task("arn:aws:dms:eu-west-1:123456789012:task:NOPE", "stopped")
