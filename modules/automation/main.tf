@@ -12,7 +12,7 @@ data "aws_region" "current" {}
 ################################################################################
 
 module "masking_rules" {
-  source = "../masking-rules"
+  source = "./modules/masking-rules"
 
   masking_rules = var.masking_rules
   default_where = var.masking_default_where

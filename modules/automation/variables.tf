@@ -102,7 +102,7 @@ variable "masking_default_where" {
 }
 
 variable "masking_rules" {
-  description = "Columns to mask, as data (see modules/masking-rules): { schema, table, column, strategy, where = optional, options = optional }. Rules applied by DMS come out as the dms_transformation_rules output (add them to the task's table mappings); rules applied after load are run by the post-process Lambda, which then needs masking_secret_arn and masking_vpc_config."
+  description = "Columns to mask, as data (see modules/automation/modules/masking-rules): { schema, table, column, strategy, where = optional, options = optional }. Rules applied by DMS come out as the dms_transformation_rules output (add them to the task's table mappings); rules applied after load are run by the post-process Lambda, which then needs masking_secret_arn and masking_vpc_config."
   type = list(object({
     schema   = string
     table    = string

@@ -29,7 +29,7 @@ variable "deletion_protection" {
 }
 
 variable "extra_table_mapping_rules" {
-  description = "More DMS table-mapping rules appended after the selection rules (for example the masking transformation rules of modules/masking-rules): a list of rule objects, or a JSON string holding such a list or a {\"rules\": [...]} document. Their rule-id values are renumbered to follow the other rules; rule-name is kept."
+  description = "More DMS table-mapping rules appended after the selection rules (for example the masking transformation rules of modules/automation/modules/masking-rules): a list of rule objects, or a JSON string holding such a list or a {\"rules\": [...]} document. Their rule-id values are renumbered to follow the other rules; rule-name is kept."
   type        = any
   default     = []
   nullable    = false

@@ -1,4 +1,4 @@
-"""modules/masking-rules: DMS transformation rules in DMS's documented format, the Lambda's JSON, refusals.
+"""modules/automation/modules/masking-rules: DMS transformation rules in DMS's documented format, the Lambda's JSON, refusals.
 
 Every case plans the module offline (it has no resources, so no provider is involved). The
 refusal cases run through both copies of the validation — HCL at plan time and Python in the
@@ -16,7 +16,7 @@ import pytest
 from dms_automation.masking import MaskingRuleError, parse_rules
 from tests.tf import plan, plan_error
 
-MODULE = "modules/masking-rules"
+MODULE = "modules/automation/modules/masking-rules"
 # The rule-action values the DMS user guide lists for data masking (DMS 3.5.4+).
 DMS_MASKING_ACTIONS = {"data-masking-digits-mask", "data-masking-digits-randomize", "data-masking-hash-mask"}
 
