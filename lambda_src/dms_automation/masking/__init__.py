@@ -70,7 +70,8 @@ def mask_after_load(
 ) -> Progress:
     """Apply the after-load rules of ``MASKING_RULES`` to the database of ``MASKING_SECRET_ARN``.
 
-    Environment: ``MASKING_RULES`` (the ``after_load_rules_json`` output of modules/automation/modules/masking-rules;
+    Environment: ``MASKING_RULES`` (the ``after_load_rules_json`` output of the masking-rules
+    submodule of modules/automation;
     empty or unset: nothing to do), ``MASKING_SECRET_ARN`` (required when there are rules),
     optional ``MASKING_CHUNK_ROWS`` (default 10000), ``MASKING_PROGRESS_SCHEMA`` (default
     ``dms_automation``), ``MASKING_RESERVE_SECONDS`` (default 30), ``MASKING_SSL_CA`` (a CA bundle

@@ -1,8 +1,8 @@
-"""Masking rules as data: parsing and validation of the JSON that modules/automation/modules/masking-rules renders.
+"""Masking rules as data: parsing and validation of the JSON that the masking-rules module renders.
 
-The same checks exist in HCL (``modules/automation/modules/masking-rules/variables.tf``), so a bad rule is refused at
-plan time; they are repeated here because the Lambda must never act on a rule it does not
-understand. Every message names the rule (``schema.table.column``) and what is allowed.
+The same checks exist in HCL (``modules/automation/modules/masking-rules/variables.tf``), so a
+bad rule is refused at plan time; they are repeated here because the Lambda must never act on a
+rule it does not understand. Every message names the rule (``schema.table.column``) and what is allowed.
 """
 
 from __future__ import annotations
