@@ -471,10 +471,12 @@ class LocalStack:
                 )
             self.applied_vars = None
 
-    def stop(self) -> None:
+    def stop(self, destroy: bool = True) -> None:
+        """``terraform destroy`` (unless ``destroy=False``), then stop the provider and the emulator."""
         try:
-            with contextlib.suppress(tftest.TerraformTestError):
-                self.destroy()
+            if destroy:
+                with contextlib.suppress(tftest.TerraformTestError):
+                    self.destroy()
         finally:
             with self.phase("stop"):
                 if self.provider is not None:

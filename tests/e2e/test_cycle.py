@@ -1,0 +1,137 @@
+"""End to end on the local emulator: examples/local applied, one whole cycle per valid combination.
+
+One emulator, one AWS provider process and one Terraform state serve the whole module. The task
+is replaced by a task of the next combination's migration type under the same identifier and ARN,
+so each combination is one incremental ``terraform apply`` of examples/local (the schedule ones
+first: the dead-letter queue policy changes once). Before each cycle the trigger is put back the
+way a fresh deployment leaves it (enabled, no run markers), since Terraform leaves its state and
+markers to the Lambdas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from scripts.demo import Combination, LocalStack, run_cycle
+
+pytestmark = pytest.mark.slow
+
+TASK_ID = "e2e-task"
+RESOURCE_ID = "E2ETASKRESOURCEID0000000000"[:26]
+MARKER_PREFIX = "dms-automation:"
+
+# Schedule combinations first, then one-time ones: the watchdog (and the queue policy) change once.
+ORDER = (
+    "data-refresh/full-load/schedule",
+    "data-migration/full-load/schedule",
+    "data-refresh/full-load/one-time",
+    "data-migration/full-load/one-time",
+    "data-migration/full-load-and-cdc/one-time",
+    "data-migration/cdc/one-time",
+)
+
+
+class Deployment:
+    def __init__(self, stack: LocalStack) -> None:
+        self.stack = stack
+        self.task: dict[str, Any] | None = None
+        self.combination: Combination | None = None
+
+    def deploy(self, combination: Combination) -> dict[str, Any]:
+        """A fresh task of the combination's type and examples/local applied for that combination."""
+        if self.combination == combination and self.task is not None:
+            return self.task
+        if self.task is not None:
+            self.stack.delete_task(self.task["ReplicationTaskArn"])
+        self.task = self.stack.create_task(combination, TASK_ID, resource_identifier=RESOURCE_ID)
+        self.stack.apply(combination, self.task)
+        self.combination = combination
+        self.fresh_trigger()
+        return self.task
+
+    def fresh_trigger(self) -> None:
+        events = self.stack.client("events")
+        rule = events.describe_rule(Name=self.stack.outputs["event_rule_name"])
+        markers = [
+            t["Key"]
+            for t in events.list_tags_for_resource(ResourceARN=rule["Arn"])["Tags"]
+            if t["Key"].startswith(MARKER_PREFIX)
+        ]
+        if markers:
+            events.untag_resource(ResourceARN=rule["Arn"], TagKeys=markers)
+        events.enable_rule(Name=rule["Name"])
+
+
+@pytest.fixture(scope="module")
+def deployment() -> Iterator[Deployment]:
+    stack = LocalStack().start()
+    try:
+        yield Deployment(stack)
+    finally:
+        stack.stop(destroy=False)  # the emulator and everything in it go away with its process
+
+
+def _rule_tags(stack: LocalStack) -> dict[str, str]:
+    events = stack.client("events")
+    arn = events.describe_rule(Name=stack.outputs["event_rule_name"])["Arn"]
+    return {t["Key"]: t["Value"] for t in events.list_tags_for_resource(ResourceARN=arn)["Tags"]}
+
+
+@pytest.mark.parametrize("label", ORDER)
+def test_one_cycle(deployment: Deployment, label: str) -> None:
+    combination = Combination.parse(label)
+    stack = deployment.stack
+    task = deployment.deploy(combination)
+    arn = task["ReplicationTaskArn"]
+    assert task["Status"] == "ready"
+    assert stack.rule_state() == "ENABLED"
+    functions = stack.client("lambda")
+    environment = functions.get_function_configuration(FunctionName=stack.outputs["starter_function_name"])[
+        "Environment"
+    ]["Variables"]
+    assert (
+        environment["MIGRATION_REFRESH_INDICATOR"],
+        environment["MIGRATION_REFRESH_TYPE"],
+        environment["SCHEDULE_OR_ONE_TIME"],
+    ) == (combination.indicator, combination.refresh_type, combination.mode)
+
+    result = run_cycle(stack, combination, arn)
+
+    assert not result.starter.failed, result.starter.error
+    assert result.starter.payload["start_type"] == "start-replication"
+    assert (result.task_after_start, result.start_type, result.rule_after_start) == (
+        "running",
+        "start-replication",
+        "DISABLED",
+    )
+    assert result.task_after_run == "stopped"
+    assert [p.failed for p in result.post_process] == [False], [p.error for p in result.post_process]
+    expected = "ENABLED" if combination.is_schedule else "DISABLED"
+    assert result.rule_after_post_process == expected
+    assert stack.emulator.task_state(arn)["StartCount"] == 1
+
+
+def test_failed_run_rearms_a_schedule_and_raises(deployment: Deployment) -> None:
+    """The task fails: the schedule is re-armed (the next run retries) and the failure is raised."""
+    combination = Combination.parse("data-refresh/full-load/schedule")
+    stack = deployment.stack
+    arn = deployment.deploy(combination)["ReplicationTaskArn"]
+    if stack.describe_task(arn)["Status"] != "ready":  # after the success cycle: a second run
+        deployment.fresh_trigger()
+
+    result = run_cycle(stack, combination, arn, outcome="failed")
+
+    assert not result.starter.failed, result.starter.error
+    assert result.task_after_start == "running" and result.rule_after_start == "DISABLED"
+    assert result.start_type in ("start-replication", "reload-target")
+    assert result.task_after_run == "failed"
+    [post] = result.post_process
+    assert post.error is not None and post.error["errorType"] == "ReplicationFailedError"
+    assert "ORA-12541" in post.error["errorMessage"] or "failed" in post.error["errorMessage"]
+    assert '"run-failed"' in post.logs  # what the module's TaskFailed metric filter counts
+    assert result.rule_after_post_process == "ENABLED"
+    assert stack.describe_task(arn)["Status"] == "failed"
+    assert _rule_tags(stack).get("Project") == "dms-automation"
