@@ -669,7 +669,7 @@ def main(argv: list[str] | None = None) -> int:
     outcome = "failed" if args.fail else "stopped"
     print(f"DMS automation demo: {combination.label}, run {'fails' if args.fail else 'succeeds'}")
     stack = LocalStack(timeline=timeline)
-    kept = False
+    kept = interrupted = False
     try:
         timeline.step("Start the local AWS emulator and the AWS provider; terraform init")
         stack.start()
@@ -744,13 +744,21 @@ def main(argv: list[str] | None = None) -> int:
                     time.sleep(1)
             kept = False
         return 0 if ok else 1
+    except tftest.TerraformTestError as error:
+        text = " ".join(str(part) for part in error.args if part)
+        errors = [line for line in text.splitlines() if line.startswith("Error")] or text.splitlines()[-5:]
+        print("\nterraform failed:\n  " + "\n  ".join(dict.fromkeys(errors)), file=sys.stderr)
+        interrupted = True  # nothing to destroy that stopping the emulator does not remove
+        return 1
     except KeyboardInterrupt:
-        print("\ninterrupted: cleaning up", file=sys.stderr)
+        # Everything lives in the emulator's memory: stopping it is the fastest complete clean-up.
+        print("\ninterrupted: stopping the emulator and the provider", file=sys.stderr)
+        interrupted = True
         return 130
     finally:
         if not kept:
-            timeline.step("terraform destroy; stop the emulator")
-            stack.stop()
+            timeline.step("stop the emulator" if interrupted else "terraform destroy; stop the emulator")
+            stack.stop(destroy=not interrupted)
             timeline.detail(_phases(stack.phases))
             timeline.detail(f"done in {time.monotonic() - timeline.started:.1f}s")
 
