@@ -25,7 +25,9 @@ import hcl2
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-MODULES = sorted(path.parent for path in ROOT.glob("modules/**/variables.tf") if ".terraform" not in path.parts)
+MODULES = sorted(
+    path.parent for path in ROOT.glob("modules/**/variables.tf") if ".terraform" not in path.parts
+)
 if (ROOT / "variables.tf").exists():
     MODULES.insert(0, ROOT)
 
