@@ -24,7 +24,7 @@ output "event_subscription_name" {
 }
 
 output "kms_key_arn" {
-  description = "ARN of the KMS key of the automation's topic, Lambda environment, log groups and dead-letter queue (kms_key_arn as given, or the key the automation created)."
+  description = "ARN of the KMS key of the automation's topic, Lambda environment and log groups (kms_key_arn as given, or the key the automation created)."
   value       = module.automation.kms_key_arn
 }
 

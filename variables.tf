@@ -78,7 +78,7 @@ variable "create_baseline" {
 }
 
 variable "kms_key_arn" {
-  description = "Customer managed KMS key for everything that takes one (databases, secrets, DMS, SNS, Lambda environment, logs); its key policy must admit DMS, CloudWatch Logs, SNS and EventBridge (see modules/automation). Null: AWS managed keys for the baseline, and a key created by the automation for its topic, Lambdas, log groups and queue."
+  description = "Customer managed KMS key for everything that takes one (databases, secrets, DMS, SNS, Lambda environment, logs); its key policy must admit DMS, CloudWatch Logs, SNS and EventBridge (see modules/automation). Null: AWS managed keys for the baseline, and a key created by the automation for its topic, Lambdas and log groups (its dead-letter queue then uses SQS-managed encryption)."
   type        = string
   default     = null
 }

@@ -95,23 +95,6 @@ data "aws_iam_policy_document" "kms" {
       values   = [local.log_group_arns.starter, local.log_group_arns.post_process]
     }
   }
-
-  statement {
-    sid       = "SnsAndEventBridgeSendToTheDeadLetterQueue"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com", "sns.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.task_account_id]
-    }
-  }
 }
 
 resource "aws_kms_key" "this" {
@@ -425,8 +408,15 @@ resource "aws_sns_topic_subscription" "notification" {
 resource "aws_sqs_queue" "dead_letter" {
   name                      = local.dead_letter_queue_name
   message_retention_seconds = 1209600
-  kms_master_key_id         = local.kms_key_arn
-  tags                      = var.tags
+  # With the user's own key, the queue uses it too; otherwise SQS-managed
+  # encryption, which EventBridge and SNS can write to with no key policy, so
+  # the queue does not wait for the module's key.
+  kms_master_key_id       = var.kms_key_arn
+  sqs_managed_sse_enabled = var.kms_key_arn == null ? true : null
+  # Inline rather than an aws_sqs_queue_policy: one resource, one wait for the
+  # attributes to settle instead of two.
+  policy = data.aws_iam_policy_document.dead_letter.json
+  tags   = var.tags
 }
 
 data "aws_iam_policy_document" "dead_letter" {
@@ -465,11 +455,6 @@ data "aws_iam_policy_document" "dead_letter" {
       values   = local.is_schedule ? [local.event_rule_arn, local.watchdog_rule_arn] : [local.event_rule_arn]
     }
   }
-}
-
-resource "aws_sqs_queue_policy" "dead_letter" {
-  queue_url = aws_sqs_queue.dead_letter.id
-  policy    = data.aws_iam_policy_document.dead_letter.json
 }
 
 ################################################################################

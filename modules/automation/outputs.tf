@@ -28,7 +28,7 @@ output "event_subscription_name" {
 }
 
 output "kms_key_arn" {
-  description = "ARN of the KMS key of the topic, the Lambda environment, the log groups and the dead-letter queue: kms_key_arn as given, or the key the module created."
+  description = "ARN of the KMS key of the topic, the Lambda environment and the log groups (and the dead-letter queue when given): kms_key_arn as given, or the key the module created."
   value       = local.kms_key_arn
 }
 

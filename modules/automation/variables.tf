@@ -16,7 +16,7 @@ variable "alarm_sns_topic_arn" {
 }
 
 variable "kms_key_arn" {
-  description = "Customer managed KMS key ARN for the SNS topic, the Lambda environment, the log groups and the dead-letter queue; its key policy must admit DMS, CloudWatch Logs, SNS and EventBridge as the README lists. Null: the module creates a key with exactly those statements (kms_key_arn output)."
+  description = "Customer managed KMS key ARN for the SNS topic, the Lambda environment, the log groups and the dead-letter queue; its key policy must admit DMS, CloudWatch Logs, SNS and EventBridge as the README lists. Null: the module creates a key for the topic, the Lambda environment and the log groups (kms_key_arn output), and the dead-letter queue uses SQS-managed encryption."
   type        = string
   default     = null
 

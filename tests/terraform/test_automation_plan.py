@@ -158,7 +158,7 @@ def test_connection_tests_and_kms_grants_follow_the_inputs() -> None:
     }
 
 
-def test_without_a_key_the_module_creates_one_that_admits_dms_logs_and_the_queue_senders() -> None:
+def test_without_a_key_the_module_creates_one_that_admits_dms_and_logs() -> None:
     summary = summary_of("data-refresh_full-load_schedule")
     values = summary["values"]
     key = values["module.automation.aws_kms_key.this[0]"]
@@ -167,7 +167,9 @@ def test_without_a_key_the_module_creates_one_that_admits_dms_logs_and_the_queue
     assert values["module.automation.aws_kms_alias.this[0]"]["name"] == "alias/dms-orders-refresh"
     # Nothing falls back to an AWS managed key: DMS cannot publish to a topic under alias/aws/sns.
     assert values["module.automation.aws_sns_topic.this"]["kms_master_key_id"] == "__unknown__"
-    assert values["module.automation.aws_sqs_queue.dead_letter"]["kms_master_key_id"] == "__unknown__"
+    # The dead-letter queue uses SQS-managed encryption: EventBridge and SNS need no key policy.
+    queue = values["module.automation.aws_sqs_queue.dead_letter"]
+    assert (queue["sqs_managed_sse_enabled"], queue["kms_master_key_id"]) == (True, None)
     for role in ("starter", "post_process"):
         assert values[f"module.automation.aws_lambda_function.{role}"]["kms_key_arn"] == "__unknown__"
         assert values[f"module.automation.aws_cloudwatch_log_group.{role}"]["kms_key_id"] == "__unknown__"
@@ -190,10 +192,30 @@ def test_without_a_key_the_module_creates_one_that_admits_dms_logs_and_the_queue
         f"arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/dms-orders-refresh-{name}"
         for name in ("starter", "post-process")
     }
-    queue = statements["SnsAndEventBridgeSendToTheDeadLetterQueue"]
-    assert set(queue["Principal"]["Service"]) == {"events.amazonaws.com", "sns.amazonaws.com"}
-    assert queue["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    assert "SnsAndEventBridgeSendToTheDeadLetterQueue" not in statements
     assert summary["outputs"]["kms_key_arn"] == "__unknown__"
+
+
+def test_only_this_topic_and_these_rules_may_send_to_the_dead_letter_queue() -> None:
+    queue = summary_of("data-refresh_full-load_schedule")["values"][
+        "module.automation.aws_sqs_queue.dead_letter"
+    ]
+    statements = {s["Sid"]: s for s in json.loads(queue["policy"])["Statement"]}
+    arn = "arn:aws:sqs:eu-west-1:123456789012:dms-orders-refresh-failed-invocations"
+    sns, events = statements["AllowSnsRedrive"], statements["AllowEventBridgeDeadLetters"]
+    assert (sns["Principal"], sns["Action"], sns["Resource"]) == (
+        {"Service": "sns.amazonaws.com"},
+        "sqs:SendMessage",
+        arn,
+    )
+    assert sns["Condition"] == {
+        "ArnEquals": {"aws:SourceArn": "arn:aws:sns:eu-west-1:123456789012:dms-orders-refresh-dms-events"}
+    }
+    assert events["Principal"] == {"Service": "events.amazonaws.com"}
+    assert set(events["Condition"]["ArnEquals"]["aws:SourceArn"]) == {
+        "arn:aws:events:eu-west-1:123456789012:rule/dms-orders-refresh-trigger",
+        "arn:aws:events:eu-west-1:123456789012:rule/dms-orders-refresh-watchdog",
+    }
 
 
 def test_a_given_key_is_used_and_no_key_is_created() -> None:
