@@ -221,6 +221,7 @@ resource "aws_lambda_function" "starter" {
   #checkov:skip=CKV_AWS_115:No reserved concurrency: new accounts cannot reserve any (unreserved concurrency must stay >= 10); a second run is prevented by the starter disabling the rule and checking the task status.
   #checkov:skip=CKV_AWS_117:The function calls only AWS APIs (DMS, EventBridge); it needs no VPC.
   #checkov:skip=CKV_AWS_272:Code signing does not apply: the module ships a committed, byte-reproducible package.
+  #checkov:skip=CKV_AWS_116:Failed asynchronous invocations go to the dead-letter queue through an on-failure destination (aws_lambda_function_event_invoke_config), the successor of a function DLQ.
   function_name    = local.starter_function_name
   description      = "Starts DMS task ${var.replication_task_id} when its trigger fires and disables the trigger while the run is in flight."
   role             = aws_iam_role.starter.arn
@@ -241,10 +242,6 @@ resource "aws_lambda_function" "starter" {
     mode = var.lambda_tracing_mode
   }
 
-  dead_letter_config {
-    target_arn = aws_sqs_queue.dead_letter.arn
-  }
-
   depends_on = [aws_cloudwatch_log_group.starter, aws_iam_role_policy.starter]
 }
 
@@ -253,6 +250,7 @@ resource "aws_lambda_function" "post_process" {
   #checkov:skip=CKV_AWS_115:No reserved concurrency: new accounts cannot reserve any (unreserved concurrency must stay >= 10); duplicate SNS deliveries are made harmless by the handler's idempotency.
   #checkov:skip=CKV_AWS_117:In a VPC only with after-load masking (masking_vpc_config), to reach the target database; otherwise it calls only AWS APIs.
   #checkov:skip=CKV_AWS_272:Code signing does not apply: the module ships a committed, byte-reproducible package.
+  #checkov:skip=CKV_AWS_116:Failed asynchronous invocations go to the dead-letter queue through an on-failure destination (aws_lambda_function_event_invoke_config), the successor of a function DLQ.
   function_name    = local.post_process_function_name
   description      = "Handles the DMS events of task ${var.replication_task_id}: post-processing, then re-arms the trigger in schedule mode."
   role             = aws_iam_role.post_process.arn
@@ -282,10 +280,6 @@ resource "aws_lambda_function" "post_process" {
     mode = var.lambda_tracing_mode
   }
 
-  dead_letter_config {
-    target_arn = aws_sqs_queue.dead_letter.arn
-  }
-
   lifecycle {
     precondition {
       condition     = local.post_process_environment_bytes <= 4096
@@ -296,16 +290,31 @@ resource "aws_lambda_function" "post_process" {
   depends_on = [aws_cloudwatch_log_group.post_process, aws_iam_role_policy.post_process]
 }
 
+# Failed asynchronous invocations (after Lambda's retries) are kept in the
+# dead-letter queue, with the request and the error, through an on-failure
+# destination. The functions themselves do not wait for the queue.
 resource "aws_lambda_function_event_invoke_config" "starter" {
   function_name                = aws_lambda_function.starter.function_name
   maximum_event_age_in_seconds = 3600
   maximum_retry_attempts       = 2
+
+  destination_config {
+    on_failure {
+      destination = aws_sqs_queue.dead_letter.arn
+    }
+  }
 }
 
 resource "aws_lambda_function_event_invoke_config" "post_process" {
   function_name                = aws_lambda_function.post_process.function_name
   maximum_event_age_in_seconds = 21600
   maximum_retry_attempts       = 2
+
+  destination_config {
+    on_failure {
+      destination = aws_sqs_queue.dead_letter.arn
+    }
+  }
 }
 
 resource "aws_lambda_permission" "events" {

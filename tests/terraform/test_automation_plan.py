@@ -218,6 +218,16 @@ def test_only_this_topic_and_these_rules_may_send_to_the_dead_letter_queue() -> 
     }
 
 
+def test_failed_async_invocations_of_both_lambdas_are_kept_in_the_dead_letter_queue() -> None:
+    values = summary_of("data-refresh_full-load_schedule")["values"]
+    for role in ("starter", "post_process"):
+        config = values[f"module.automation.aws_lambda_function_event_invoke_config.{role}"]
+        (destination,) = config["destination_config"]
+        # The queue's ARN is only known once the queue exists.
+        assert destination["on_failure"][0]["destination"] == "__unknown__"
+        assert config["maximum_retry_attempts"] == 2
+
+
 def test_a_given_key_is_used_and_no_key_is_created() -> None:
     summary = summary_of("customer-key-alarms-notifications")
     assert "aws_kms_key" not in summary["counts"]
