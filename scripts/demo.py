@@ -222,8 +222,14 @@ class ProviderServer:
 
     @staticmethod
     def find(tf_data_dir: Path | None = None) -> Path | None:
-        """The provider binary of the version examples/local is locked to (plugin cache or TF_DATA_DIR)."""
-        lock = (ROOT / EXAMPLE_DIR / ".terraform.lock.hcl").read_text()
+        """The provider binary of the version examples/local is locked to (plugin cache or TF_DATA_DIR).
+
+        None before the first ``terraform init`` of a fresh clone (no lock file yet).
+        """
+        lock_file = ROOT / EXAMPLE_DIR / ".terraform.lock.hcl"
+        if not lock_file.exists():
+            return None
+        lock = lock_file.read_text()
         start = lock.index(f'provider "{ProviderServer.ADDRESS}"')
         version = lock[start:].split("version", 1)[1].split('"')[1]
         platform = f"{os.uname().sysname.lower()}_{_go_arch()}"
