@@ -477,6 +477,15 @@ class LocalStack:
                 )
             self.applied_vars = None
 
+    def resource_count(self) -> int:
+        """Managed resources in the Terraform state (0 before the first apply)."""
+        try:
+            state = json.loads(Path(self.state_path).read_text())
+        except (OSError, ValueError):
+            return 0
+        managed = [r for r in state.get("resources", []) if r.get("mode") == "managed"]
+        return sum(len(r.get("instances", [])) for r in managed)
+
     def stop(self, destroy: bool = True) -> None:
         """``terraform destroy`` (unless ``destroy=False``), then stop the provider and the emulator."""
         try:
@@ -664,6 +673,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--keep", action="store_true", help="leave the stack and the emulator up for poking at"
     )
+    parser.add_argument(
+        "--terraform-destroy",
+        action="store_true",
+        help="run terraform destroy before stopping the emulator (by default the stack, which exists only "
+        "in the emulator, goes with it: the AWS provider's fixed waits make a destroy take ~25 s)",
+    )
     args = parser.parse_args(argv)
     try:
         combination = Combination.parse(args.combination)
@@ -763,8 +778,18 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         if not kept:
-            timeline.step("stop the emulator" if interrupted else "terraform destroy; stop the emulator")
-            stack.stop(destroy=not interrupted)
+            destroy = args.terraform_destroy and not interrupted
+            resources = stack.resource_count()
+            if destroy:
+                timeline.step("terraform destroy; stop the emulator")
+            else:
+                timeline.step("Tear down: stop the emulator and the provider, delete the Terraform state")
+                if resources and not interrupted:
+                    timeline.detail(
+                        f"the {resources} resources applied exist only in the emulator and go with it "
+                        "(--terraform-destroy runs terraform destroy first)"
+                    )
+            stack.stop(destroy=destroy)
             timeline.detail(_phases(stack.phases))
             timeline.detail(f"done in {time.monotonic() - timeline.started:.1f}s")
 
