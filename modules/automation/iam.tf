@@ -26,7 +26,38 @@ resource "aws_iam_role" "starter" {
   tags               = var.tags
 }
 
+# What both Lambdas do alike: keep failed invocations, use a given key, write traces.
+data "aws_iam_policy_document" "lambda_common" {
+  statement {
+    sid       = "KeepFailedInvocations"
+    actions   = ["sqs:SendMessage"]
+    resources = [local.dead_letter_queue_arn]
+  }
+
+  dynamic "statement" {
+    # A given key only: the module's own key admits both roles in its key
+    # policy, which keeps these policies known at plan time.
+    for_each = var.kms_key_arn == null ? [] : [1]
+    content {
+      sid       = "UseKey"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [var.kms_key_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.lambda_tracing_mode == "Active" ? [1] : []
+    content {
+      sid = "WriteTraces"
+      # The X-Ray write actions have no resource-level permissions: "*" only here.
+      actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+      resources = ["*"]
+    }
+  }
+}
+
 data "aws_iam_policy_document" "starter" {
+  source_policy_documents = [data.aws_iam_policy_document.lambda_common.json]
   statement {
     sid = "DescribeTasks"
     # dms:DescribeReplicationTasks has no resource-level permissions (the
@@ -81,33 +112,6 @@ data "aws_iam_policy_document" "starter" {
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${local.log_group_arns.starter}:*"]
   }
-
-  statement {
-    sid       = "KeepFailedInvocations"
-    actions   = ["sqs:SendMessage"]
-    resources = [local.dead_letter_queue_arn]
-  }
-
-  dynamic "statement" {
-    # A given key only: the module's own key admits both roles in its key
-    # policy, which keeps these policies known at plan time.
-    for_each = var.kms_key_arn == null ? [] : [1]
-    content {
-      sid       = "UseKey"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [var.kms_key_arn]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = var.lambda_tracing_mode == "Active" ? [1] : []
-    content {
-      sid = "WriteTraces"
-      # The X-Ray write actions have no resource-level permissions: "*" only here.
-      actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
-      resources = ["*"]
-    }
-  }
 }
 
 resource "aws_iam_role_policy" "starter" {
@@ -128,6 +132,7 @@ resource "aws_iam_role" "post_process" {
 }
 
 data "aws_iam_policy_document" "post_process" {
+  source_policy_documents = [data.aws_iam_policy_document.lambda_common.json]
   statement {
     sid = "DescribeTasks"
     # dms:DescribeReplicationTasks has no resource-level permissions: "*" only here.
@@ -168,33 +173,6 @@ data "aws_iam_policy_document" "post_process" {
     # before Lambda's 15-minute limit.
     actions   = ["lambda:InvokeFunction"]
     resources = [local.post_process_function_arn]
-  }
-
-  statement {
-    sid       = "KeepFailedInvocations"
-    actions   = ["sqs:SendMessage"]
-    resources = [local.dead_letter_queue_arn]
-  }
-
-  dynamic "statement" {
-    # A given key only: the module's own key admits both roles in its key
-    # policy, which keeps these policies known at plan time.
-    for_each = var.kms_key_arn == null ? [] : [1]
-    content {
-      sid       = "UseKey"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [var.kms_key_arn]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = var.lambda_tracing_mode == "Active" ? [1] : []
-    content {
-      sid = "WriteTraces"
-      # The X-Ray write actions have no resource-level permissions: "*" only here.
-      actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
-      resources = ["*"]
-    }
   }
 
   # After-load masking only: the function runs in the VPC of the target and

@@ -138,6 +138,9 @@ def test_roles_are_scoped_to_this_task_rule_and_log_group(name: str) -> None:
     assert post["lambda:InvokeFunction"] == {
         f"arn:aws:lambda:eu-west-1:123456789012:function:{_prefix(name)}-post-process"
     }
+    # Both may keep a failed invocation in the dead-letter queue, and only there.
+    queue = f"arn:aws:sqs:eu-west-1:123456789012:{_prefix(name)}-failed-invocations"
+    assert starter["sqs:SendMessage"] == post["sqs:SendMessage"] == {queue}
 
 
 def _prefix(name: str) -> str:
@@ -156,6 +159,8 @@ def test_connection_tests_and_kms_grants_follow_the_inputs() -> None:
     assert keyed["kms:Decrypt"] == {
         "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     }
+    keyed_post = _grants(_policies(summary_of("customer-key-alarms-notifications"))["post_process"])
+    assert keyed_post["kms:Decrypt"] == keyed["kms:Decrypt"]
 
 
 def test_without_a_key_the_module_creates_one_that_admits_dms_and_logs() -> None:
