@@ -38,7 +38,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import tftest
 
 from scripts.emulator import FAKE_CREDENTIALS, Emulator, EmulatorError
@@ -338,13 +337,7 @@ class LocalStack:
 
     # -- AWS ---------------------------------------------------------------------------------
     def client(self, service: str) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=self.emulator.endpoint,
-            region_name=REGION,
-            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        )
+        return self.emulator.client(service, REGION)
 
     def start(self) -> LocalStack:
         """Emulator and provider start in the background while ``terraform init`` runs."""

@@ -56,6 +56,18 @@ class Emulator:
             raise EmulatorError("the emulator is not running; call start() first")
         return f"http://{self.host}:{self.port}"
 
+    def client(self, service: str, region: str = FAKE_CREDENTIALS["AWS_REGION"]) -> Any:
+        """A boto3 client of ``service`` that talks to this emulator, with the fake credentials."""
+        import boto3
+
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=region,
+            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        )
+
     def aws_env(self) -> dict[str, str]:
         """Environment for an AWS SDK or CLI that should talk to this emulator only."""
         return {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": self.endpoint}

@@ -15,11 +15,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import tftest
 
-from scripts.emulator import FAKE_CREDENTIALS, Emulator
+from scripts.emulator import Emulator
 from scripts.tfcli import ROOT
 from tests import tf
 
@@ -41,13 +40,7 @@ def emulator() -> Iterator[Emulator]:
 
 
 def _client(emulator: Emulator, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=emulator.endpoint,
-        region_name=REGION,
-        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
+    return emulator.client(service, REGION)
 
 
 def _timed(timings: dict[str, float], step: str, call: Callable[[], Any]) -> Any:

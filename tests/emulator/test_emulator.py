@@ -12,7 +12,6 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -30,13 +29,7 @@ def emulator() -> Iterator[Emulator]:
 
 
 def client(emulator: Emulator, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=emulator.endpoint,
-        region_name=REGION,
-        aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
-        aws_secret_access_key="x",
-    )
+    return emulator.client(service, REGION)
 
 
 def _task(emulator: Emulator, name: str, migration_type: str = "full-load") -> dict[str, Any]:

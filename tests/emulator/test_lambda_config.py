@@ -8,7 +8,6 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -22,17 +21,7 @@ TOPIC = "arn:aws:sns:eu-west-1:123456789012:failed-invocations"
 @pytest.fixture(scope="module")
 def clients() -> Iterator[tuple[Any, Any]]:
     with Emulator() as running:
-
-        def client(service: str) -> Any:
-            return boto3.client(
-                service,
-                endpoint_url=running.endpoint,
-                region_name=REGION,
-                aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
-                aws_secret_access_key="x",
-            )
-
-        yield client("lambda"), client("iam")
+        yield running.client("lambda", REGION), running.client("iam", REGION)
 
 
 def _package() -> bytes:

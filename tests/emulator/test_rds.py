@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 
 from scripts.emulator import Emulator
@@ -16,13 +15,7 @@ REGION = "eu-west-1"
 @pytest.fixture(scope="module")
 def rds() -> Iterator[Any]:
     with Emulator() as running:
-        yield boto3.client(
-            "rds",
-            endpoint_url=running.endpoint,
-            region_name=REGION,
-            aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
-            aws_secret_access_key="x",
-        )
+        yield running.client("rds", REGION)
 
 
 def _cluster(rds: Any, name: str, **extra: Any) -> dict[str, Any]:
