@@ -12,6 +12,7 @@ GOOD = {
     "MIGRATION_REFRESH_INDICATOR": "data-refresh",
     "MIGRATION_REFRESH_TYPE": "full-load",
     "SCHEDULE_OR_ONE_TIME": "schedule",
+    "STATE_TABLE_NAME": "dms-automation-state",
 }
 
 
@@ -39,6 +40,7 @@ def test_missing_value_is_named(name: str) -> None:
         ("MIGRATION_REFRESH_INDICATOR", "refresh"),
         ("MIGRATION_REFRESH_TYPE", "incremental"),
         ("SCHEDULE_OR_ONE_TIME", "daily"),
+        ("STATE_TABLE_NAME", "no spaces allowed"),
     ],
 )
 def test_invalid_value_is_named_with_what_is_allowed(name: str, value: str) -> None:

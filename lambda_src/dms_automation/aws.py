@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-# Error codes that mean "slow down", across DMS, EventBridge and Lambda.
+# Error codes that mean "slow down", across DMS, EventBridge, Lambda and DynamoDB.
 THROTTLING_CODES = frozenset(
     {
         "Throttling",
@@ -26,6 +26,7 @@ THROTTLING_CODES = frozenset(
         "RequestThrottledException",
         "SlowDown",
         "ConcurrentModificationException",
+        "ProvisionedThroughputExceededException",
     }
 )
 NOT_FOUND_CODES = frozenset({"ResourceNotFoundFault", "ResourceNotFoundException"})
@@ -43,6 +44,7 @@ class Clients:
     dms: Any
     events: Any
     lambda_: Any
+    dynamodb: Any
 
 
 def make_clients(region: str, max_attempts: int = 8) -> Clients:
@@ -60,6 +62,7 @@ def make_clients(region: str, max_attempts: int = 8) -> Clients:
         dms=session.client("dms", config=boto_config),
         events=session.client("events", config=boto_config),
         lambda_=session.client("lambda", config=boto_config),
+        dynamodb=session.client("dynamodb", config=boto_config),
     )
 
 

@@ -28,6 +28,8 @@ _TASK_ARN = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):dms:(?P<region>[a-z]{2}(-[a-z]+)+-\d):(?P<account>\d{12}):task:(?P<resource>[A-Za-z0-9-]+)$"
 )
 _RULE_NAME = re.compile(r"^[.\-_A-Za-z0-9]{1,64}$")
+# DynamoDB table names: 3-255 characters of letters, digits, '_', '-' and '.'.
+_TABLE_NAME = re.compile(r"^[.\-_A-Za-z0-9]{3,255}$")
 
 
 class ConfigError(ValueError):
@@ -45,6 +47,7 @@ class Config:
     migration_refresh_indicator: str
     migration_refresh_type: str
     schedule_or_one_time: str
+    state_table_name: str
 
     @property
     def is_schedule(self) -> bool:
@@ -95,4 +98,10 @@ class Config:
                 f"{indicator}/{refresh_type}/{mode} is not a valid combination; valid: "
                 + describe_valid_combinations()
             )
-        return cls(arn, rule, indicator, refresh_type, mode)
+        table = required("STATE_TABLE_NAME")
+        if not _TABLE_NAME.match(table):
+            raise ConfigError(
+                f"environment variable STATE_TABLE_NAME={table!r} is not a DynamoDB table name "
+                "(3-255 characters: letters, digits, '.', '-', '_')"
+            )
+        return cls(arn, rule, indicator, refresh_type, mode, table)

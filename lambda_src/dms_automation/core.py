@@ -1,31 +1,34 @@
-"""The automation loop's decisions, over injected clients: start, watchdog and post-process.
+"""The automation loop's decisions, over injected clients: start, watchdog, pause and reconcile.
 
-Every decision is taken from the task as DMS describes it and the trigger rule's state and
-markers (see ``trigger``), never from a notification alone, so duplicate, late and
-out-of-order deliveries change nothing. The order of the calls keeps DESIGN.md's invariant
-under any single fault: no schedule trigger left disabled with no run in flight and no alarm,
-no second run while one is in flight.
+Every decision is taken from the run state (``state``: one DynamoDB item, changed only by
+compare-and-set) and the task as DMS describes it, never from a notification alone. The trigger
+rule's enabled/disabled state follows the record (``Run.sync_rule``), never the other way round.
+docs/design.md ("The run state") gives the phases, the transitions and the invariant:
 
-Starting:  tag phase=running (+ the run before it) → disable rule → StartReplicationTask.
-           A refused start re-enables a schedule trigger and raises. A crash after the tag
-           leaves a marker the watchdog reads to re-arm.
-Finishing: tag phase=post-processing → post-processing → enable rule (schedule) → tag
-           processed-run, clear the phase. A crash anywhere repeats idempotent steps.
+- no second run while one is in flight or before the last one is post-processed;
+- the trigger is re-armed only after the latest ended run is post-processed;
+- no fault leaves a schedule trigger disabled with nothing in flight, nothing pending and no alarm.
+
+Starting:  claim ``starting`` (lease) → disable rule → StartReplicationTask → ``running``.
+           A refused start (judged from the task as described after it) releases the claim.
+Finishing: claim ``post-processing`` (lease) → post-processing → ``idle`` with the run handled
+           → the rule follows (re-armed in schedule mode) → a failed ending raises.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dms_automation import post_processing, trigger
+from dms_automation import post_processing, state, trigger
 from dms_automation import task as dms_task
 from dms_automation.aws import Clients
 from dms_automation.config import Config
 from dms_automation.errors import (
     AutomationError,
+    NotSettledError,
     PostProcessingError,
     RearmError,
     ReplicationFailedError,
@@ -36,30 +39,22 @@ from dms_automation.errors import (
 from dms_automation.log import DecisionLog
 from dms_automation.notifications import CONTINUE_POST_PROCESSING, MARKER_KEY
 from dms_automation.options import Options
+from dms_automation.state import RunState
 from dms_automation.task import TaskState
 
-RUN_BEFORE_START = "dms-automation:run-before-start"
-POST_PROCESSED_RUN = "dms-automation:post-processed-run"  # post-processing done, re-arm pending
-PHASE_SINCE = "dms-automation:phase-since"
-ANY_RUN = "-"  # run-before-start of an adopted run: whatever run the task shows is that run
-# Lambda runs at most 15 minutes; a post-processing phase not refreshed for longer has no owner.
-POST_PROCESSING_STALE = timedelta(minutes=16)
+# A claim outlives the invocation that holds it by this much (clock skew, the last calls).
+LEASE_MARGIN = timedelta(minutes=1)
+# Without a Lambda context (tests, by hand): Lambda's longest run.
+DEFAULT_LEASE = timedelta(minutes=15)
+# A continuation is an asynchronous invocation: its holder's lease covers Lambda's queueing too.
+CONTINUATION_LEASE = timedelta(minutes=20)
+# How many times one invocation re-decides after losing a compare-and-set.
+MAX_ROUNDS = 6
+SETTLE_POLL_SECONDS = 10
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def _parse(value: str) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -71,6 +66,21 @@ class Run:
     clients: Clients
     log: DecisionLog
     context: Any = None
+    store: state.Store = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.store = state.Store(
+            self.clients.dynamodb, self.config.state_table_name, self.config.replication_task_arn
+        )
+
+    @property
+    def holder(self) -> str:
+        return str(getattr(self.context, "aws_request_id", "") or "manual")
+
+    def lease_until(self) -> str:
+        remaining = getattr(self.context, "get_remaining_time_in_millis", None)
+        lease = timedelta(milliseconds=float(remaining())) if remaining else DEFAULT_LEASE
+        return state.iso(utcnow() + lease + LEASE_MARGIN)
 
     def task(self) -> TaskState:
         found = dms_task.describe_task(self.clients.dms, self.config.replication_task_arn)
@@ -88,21 +98,72 @@ class Run:
         self.log.task_id = found.identifier
         return found
 
-    def rule(self) -> trigger.RuleState:
-        return trigger.describe_rule(self.clients.events, self.config.event_rule_name)
+    def read(self) -> tuple[RunState, TaskState]:
+        """The run state first (a missing table raises before anything else), then the task.
 
-    def rearm(self, rule: trigger.RuleState, why: str, extra_clear: tuple[str, ...] = ()) -> None:
-        trigger.enable(self.clients.events, rule)
-        keys = [
-            trigger.PHASE,
-            PHASE_SINCE,
-            trigger.REQUESTED_AT,
-            RUN_BEFORE_START,
-            POST_PROCESSED_RUN,
-            *extra_clear,
-        ]
-        trigger.clear_tags(self.clients.events, rule, keys)  # tags set since ``rule`` was read too
-        self.log.info("trigger-rearmed", done=f"enabled rule {rule.name}", why=why)
+        With no item yet (first run, or a recreated table) the state starts from the task: a run
+        in flight is adopted by the caller, and an ended run is taken as handled."""
+        current = self.store.read()
+        task = self.task()
+        if current.version == 0:
+            current = RunState(handled_run="" if task.in_flight else task.run_key)
+        return current, task
+
+    def paused(self, current: RunState) -> bool:
+        return current.paused or not self.options.automation_enabled
+
+    def write(self, read: RunState, new: RunState, decision: str) -> bool:
+        if self.store.write(read, new):
+            return True
+        self.log.info(
+            "state-changed-meanwhile",
+            seen={"read_version": read.version, "wanted_phase": new.phase},
+            done="nothing",
+            why=f"another invocation changed the run state first; this one ({decision}) re-decides or stops",
+        )
+        return False
+
+    # -- the trigger rule follows the record ---------------------------------------------------
+    def wants_armed(self, current: RunState, task: TaskState) -> bool | None:
+        """Whether the trigger should be enabled; None leaves it as it is (one-time, idle)."""
+        if self.paused(current) or current.phase != state.IDLE or pending_run(current, task):
+            return False
+        return True if self.config.is_schedule else None
+
+    def sync_rule(self, current: RunState, task: TaskState, why: str) -> None:
+        """Bring the rule in line with the record, re-reading the record after each change so
+        that a writer who overtook this one is followed too (both converge on the last record)."""
+        for _ in range(3):
+            want = self.wants_armed(current, task)
+            rule = trigger.describe_rule(self.clients.events, self.config.event_rule_name)
+            if want is None or rule.enabled == want:
+                return
+            if want:
+                try:
+                    trigger.enable(self.clients.events, rule)
+                except Exception as error:
+                    self.log.error("rearm-failed", error=str(error), done="trigger still disabled", why=why)
+                    raise RearmError(
+                        f"could not re-enable rule {rule.name}: {error}; the invocation is retried, the "
+                        "hourly watchdog re-arms it, or enable the rule by hand"
+                    ) from error
+                self.log.info("trigger-rearmed", done=f"enabled rule {rule.name}", why=why)
+            else:
+                trigger.disable(self.clients.events, rule)
+                self.log.info("trigger-disarmed", done=f"disabled rule {rule.name}", why=why)
+            again = self.store.read()
+            if again.version == current.version and again.paused == current.paused:
+                return
+            current = again if again.version else current
+
+
+def pending_run(current: RunState, task: TaskState) -> bool:
+    """A run of the task ended and its post-processing has not finished."""
+    return not task.in_flight and bool(task.run_key) and task.run_key != current.handled_run
+
+
+def _seen(current: RunState, task: TaskState, **extra: Any) -> dict[str, Any]:
+    return {**task.summary(), **current.summary(), **extra}
 
 
 # --------------------------------------------------------------------------------------------
@@ -111,42 +172,42 @@ class Run:
 
 
 def start(run: Run) -> dict[str, Any]:
-    config, log = run.config, run.log
-    task = run.task()
-    rule = run.rule()
-    seen = {**task.summary(), **rule.summary()}
-    phase = rule.phase
+    log, now = run.log, utcnow()
+    current, task = run.read()
+    seen = _seen(current, task)
 
-    if phase == trigger.PAUSED:
-        log.info(
-            "start-skipped", seen=seen, done="nothing", why="an operator paused the automation (phase=paused)"
-        )
-        return {"action": "none", "why": "paused"}
-    if phase == trigger.POST_PROCESSING and not _stale(rule):
-        if rule.enabled:
-            trigger.disable(run.clients.events, rule)
-        log.warning(
-            "start-skipped",
-            seen=seen,
-            done="trigger disabled" if rule.enabled else "nothing",
-            why="post-processing of the previous run is under way; a new load would race it",
-        )
-        return {"action": "none", "why": "post-processing"}
+    def skip(why: str, short: str, level: str = "info") -> dict[str, Any]:
+        run.sync_rule(current, task, why)
+        getattr(log, level)("start-skipped", seen=seen, done="nothing started", why=why)
+        return {"action": "none", "why": short}
 
+    if run.paused(current):
+        return skip(
+            "the automation is paused (automation_enabled = false, or paused by an operator)", "paused"
+        )
+    if current.phase == state.STARTING and current.lease_valid(now):
+        return skip(f"another invocation is starting a run (lease until {current.lease_until})", "starting")
+    if current.phase in (state.POST_PROCESSING, state.POST_PROCESSING_FAILED):
+        return skip(
+            f"run {current.run} is not post-processed yet ({current.phase}); a new load would overwrite "
+            "data nobody has masked",
+            "post-processing",
+            "warning",
+        )
     if task.in_flight:
-        done = "nothing"
-        if rule.enabled:
-            # Adopt the run: from now on it is handled like one the starter began.
-            trigger.set_tags(
-                run.clients.events,
-                rule,
-                {trigger.PHASE: trigger.RUNNING, PHASE_SINCE: _iso(utcnow()), RUN_BEFORE_START: ANY_RUN},
-            )
-            trigger.disable(run.clients.events, rule)
-            done = "trigger disabled"
-        log.info("start-skipped", seen=seen, done=done, why=f"a run is in flight (task {task.status})")
-        return {"action": "none", "why": "in-flight"}
-
+        if current.phase != state.RUNNING:
+            adopted = current.to(state.RUNNING, now, run=current.handled_run)
+            if not run.write(current, adopted, "adopt a run in flight"):
+                return {"action": "none", "why": "lost-race"}
+            current = adopted
+        return skip(f"a run is in flight (task {task.status})", "in-flight")
+    started_before = current.phase in (state.STARTING, state.RUNNING) and task.run_key == current.run
+    if pending_run(current, task) and not started_before:
+        return skip(
+            f"run {task.run_key} ended and is not post-processed yet; it must be before a new load",
+            "post-processing-pending",
+            "warning",
+        )
     start_type = dms_task.start_type_for(task)
     if start_type is None:
         log.warning(
@@ -156,63 +217,78 @@ def start(run: Run) -> dict[str, Any]:
             why=f"task status {task.status!r} cannot be started (ready, stopped or failed can)",
         )
         return {"action": "none", "why": f"status {task.status}"}
-    if phase == trigger.POST_PROCESSING_FAILED:
-        log.warning(
-            "start-after-failed-post-processing",
-            seen=seen,
-            why="the trigger was re-enabled after post-processing failed; starting as asked",
-        )
 
     if run.options.test_endpoint_connections:
         _test_connections(run, task)
 
-    requested = utcnow()
-    trigger.set_tags(
-        run.clients.events,
-        rule,
-        {
-            trigger.PHASE: trigger.RUNNING,
-            PHASE_SINCE: _iso(requested),
-            trigger.REQUESTED_AT: _iso(requested),
-            RUN_BEFORE_START: task.run_key or ANY_RUN,
-        },
+    claim = current.to(
+        state.STARTING, now, run=task.run_key, holder=run.holder, lease_until=run.lease_until()
     )
-    if rule.enabled:
-        trigger.disable(run.clients.events, rule)
+    if not run.write(current, claim, "claim the start"):
+        return {"action": "none", "why": "lost-race"}
+    run.sync_rule(claim, task, "a run is starting: no second run from the next tick")
     try:
         started = dms_task.start_task(run.clients.dms, task.arn, start_type)
     except Exception as error:
-        log.error(
-            "start-refused",
-            seen=seen,
-            start_type=start_type,
-            error=str(error),
-            done="re-arming the schedule trigger"
-            if config.is_schedule
-            else "trigger left disabled (one-time)",
-            why="StartReplicationTask failed",
-        )
-        if config.is_schedule:
-            try:
-                run.rearm(rule, "the start was refused, so the schedule must stay armed for the next tick")
-            except Exception as rearm_error:
-                raise RearmError(
-                    f"StartReplicationTask failed ({error}) and re-enabling rule {rule.name} failed too "
-                    f"({rearm_error}); the hourly watchdog re-arms it, or enable it by hand"
-                ) from error
-        raise StartRefusedError(
-            f"StartReplicationTask ({start_type}) of {task.arn} failed: {error}; "
-            + ("the schedule stays armed" if config.is_schedule else "one-time trigger left disabled")
-        ) from error
+        return _start_failed(run, claim, task, start_type, error, seen)
+    _record_running(run, claim)
     log.info(
         "run-started",
         seen=seen,
         done=f"StartReplicationTask {start_type}; trigger disabled",
-        why=f"task was {task.status} and no run was in flight",
+        why=f"task was {task.status} and no run was in flight or pending",
         start_type=start_type,
         new_status=started.get("Status"),
     )
     return {"action": "started", "start_type": start_type}
+
+
+def _record_running(run: Run, claim: RunState) -> None:
+    if not run.write(claim, claim.to(state.RUNNING, utcnow(), run=claim.run), "record the started run"):
+        run.log.warning(
+            "run-started-unrecorded", why="the state moved on meanwhile; its new owner follows the run"
+        )
+
+
+def _start_failed(
+    run: Run, claim: RunState, before: TaskState, start_type: str, error: Exception, seen: dict[str, Any]
+) -> dict[str, Any]:
+    """A refusal is judged from the task as described after it: a lost response to a start DMS
+    accepted (botocore's retry then gets InvalidResourceStateFault) is a started run."""
+    after = run.task()
+    if after.in_flight or after.run_key != before.run_key:
+        _record_running(run, claim)
+        run.log.warning(
+            "run-started",
+            seen={**seen, "after": after.summary()},
+            error=str(error),
+            done="the run is followed as started",
+            why="StartReplicationTask answered with an error but the task shows the run started",
+            start_type=start_type,
+        )
+        return {"action": "started", "start_type": start_type}
+    released = claim.to(state.IDLE, utcnow(), run="")
+    schedule = run.config.is_schedule
+    run.log.error(
+        "start-refused",
+        seen=seen,
+        start_type=start_type,
+        error=str(error),
+        done="the schedule trigger stays armed" if schedule else "trigger left disabled (one-time)",
+        why="StartReplicationTask failed and the task shows no new run",
+    )
+    if run.write(claim, released, "release a refused start"):
+        try:
+            run.sync_rule(released, after, "the start was refused; the next tick tries again")
+        except RearmError as rearm_error:
+            raise RearmError(
+                f"StartReplicationTask failed ({error}) and re-enabling rule {run.config.event_rule_name} "
+                f"failed too ({rearm_error}); the hourly watchdog re-arms it, or enable it by hand"
+            ) from error
+    raise StartRefusedError(
+        f"StartReplicationTask ({start_type}) of {before.arn} failed: {error}; "
+        + ("the schedule stays armed" if schedule else "one-time trigger left disabled")
+    ) from error
 
 
 def _test_connections(run: Run, task: TaskState) -> None:
@@ -238,26 +314,55 @@ def _test_connections(run: Run, task: TaskState) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Watchdog
+# Pause and resume (operators), watchdog
 # --------------------------------------------------------------------------------------------
 
 
+def set_paused(run: Run, paused: bool) -> dict[str, Any]:
+    current, task = run.read()
+    if current.version == 0 and not run.write(current, current.to(current.phase, utcnow()), "first record"):
+        current, task = run.read()
+    run.store.set_paused(paused)
+    current = run.store.read()
+    run.log.info(
+        "paused" if paused else "resumed",
+        seen=_seen(current, task),
+        done="nothing starts and the trigger stays disabled until resumed" if paused else "pause lifted",
+        why="asked by an operator",
+    )
+    if paused or run.config.is_schedule:
+        run.sync_rule(current, task, "paused by an operator" if paused else "resumed by an operator")
+    elif task.status == "ready" and current.phase == state.IDLE and not run.paused(current):
+        # One-time mode: the trigger is armed again only while the task has never run.
+        trigger.enable(
+            run.clients.events, trigger.describe_rule(run.clients.events, run.config.event_rule_name)
+        )
+    return {"action": "paused" if paused else "resumed"}
+
+
 def watchdog(run: Run) -> dict[str, Any]:
-    log = run.log
+    log, now = run.log, utcnow()
     if not run.config.is_schedule:
         log.info("watchdog-ok", done="nothing", why="one-time mode: the trigger is never re-armed")
         return {"action": "none", "why": "one-time"}
-    task = run.task()
-    rule = run.rule()
-    seen = {**task.summary(), **rule.summary()}
-    phase = rule.phase
-    if rule.enabled:
-        log.info("watchdog-ok", seen=seen, done="nothing", why="the trigger is armed")
-        return {"action": "none", "why": "armed"}
-    if phase == trigger.PAUSED:
-        log.info("watchdog-ok", seen=seen, done="nothing", why="an operator paused the automation")
-        return {"action": "none", "why": "paused"}
-    if phase == trigger.POST_PROCESSING_FAILED:
+    current, task = run.read()
+    seen = _seen(current, task)
+
+    def ok(why: str, short: str) -> dict[str, Any]:
+        log.info("watchdog-ok", seen=seen, done="nothing", why=why)
+        return {"action": "none", "why": short}
+
+    def settle(new: RunState, why: str) -> dict[str, Any]:
+        if not run.write(current, new, why):
+            return {"action": "none", "why": "lost-race"}
+        log.warning("watchdog-repair", seen=seen, done=f"run state {current.phase} -> {new.phase}", why=why)
+        run.sync_rule(new, task, why)
+        return {"action": "rearmed" if run.wants_armed(new, task) else "repaired"}
+
+    if run.paused(current):
+        run.sync_rule(current, task, "paused")
+        return ok("the automation is paused", "paused")
+    if current.phase == state.POST_PROCESSING_FAILED:
         log.error(
             "watchdog-blocked",
             seen=seen,
@@ -265,29 +370,30 @@ def watchdog(run: Run) -> dict[str, Any]:
             why="post-processing failed; re-run it (retry the post-process invocation) before re-arming",
         )
         return {"action": "none", "why": "post-processing-failed"}
-    if phase == trigger.POST_PROCESSING and rule.tags.get(POST_PROCESSED_RUN) == task.run_key:
-        why = "post-processing of the run finished but re-arming was interrupted"
-        log.warning("watchdog-rearm", seen=seen, why=why)
-        run.rearm(rule, why)
-        return {"action": "rearmed"}
-    if phase == trigger.POST_PROCESSING:
-        if _stale(rule):
-            raise WatchdogAlarm(
-                f"post-processing of {task.identifier} has made no progress since "
-                f"{rule.tags.get(PHASE_SINCE, '?')}; its invocations failed or timed out. Invoke the "
-                'post-process function with {"dms_automation": "reconcile"} once the cause is fixed'
-            )
-        log.info("watchdog-ok", seen=seen, done="nothing", why="post-processing is under way")
-        return {"action": "none", "why": "post-processing"}
+    if current.phase == state.POST_PROCESSING:
+        if current.lease_valid(now):
+            return ok("post-processing is under way", "post-processing")
+        raise WatchdogAlarm(
+            f"post-processing of run {current.run} of {task.identifier} has made no progress since "
+            f"{current.since} (its lease ended {current.lease_until}); its invocations failed or timed out. "
+            'Invoke the post-process function with {"dms_automation": "reconcile"} once the cause is fixed'
+        )
+    if current.phase == state.STARTING:
+        if current.lease_valid(now):
+            return ok(f"a start is under way (lease until {current.lease_until})", "starting")
+        if task.in_flight or task.run_key != current.run:
+            return settle(current.to(state.RUNNING, now, run=current.run), "the crashed start took effect")
+        return settle(current.to(state.IDLE, now, run=""), "the starter crashed before the task started")
     if task.in_flight:
-        log.info("watchdog-ok", seen=seen, done="nothing", why=f"a run is in flight (task {task.status})")
-        return {"action": "none", "why": "in-flight"}
-
-    before = rule.tags.get(RUN_BEFORE_START)
-    ran = bool(task.run_key) and before is not None and (before == ANY_RUN or task.run_key != before)
-    if phase == trigger.RUNNING and ran and rule.tags.get(trigger.PROCESSED_RUN) != task.run_key:
-        ended = task.stop_date or _parse(rule.tags.get(PHASE_SINCE, "")) or utcnow()
-        waited = utcnow() - ended
+        if current.phase != state.RUNNING:
+            adopted = current.to(state.RUNNING, now, run=current.handled_run)
+            if not run.write(current, adopted, "adopt a run in flight"):
+                return {"action": "none", "why": "lost-race"}
+            run.sync_rule(adopted, task, "a run is in flight")
+        return ok(f"a run is in flight (task {task.status})", "in-flight")
+    if pending_run(current, task):
+        ended = task.stop_date or state.parse_time(current.since) or now
+        waited = now - ended
         if waited > timedelta(minutes=run.options.watchdog_grace_minutes):
             log.error(
                 "watchdog-alarm", seen=seen, done="nothing", why="the run ended but was never post-processed"
@@ -298,22 +404,15 @@ def watchdog(run: Run) -> dict[str, Any]:
                 "check the DMS event subscription and SNS topic, then invoke the post-process function with "
                 '{"dms_automation": "reconcile"}'
             )
-        log.info("watchdog-ok", seen=seen, done="nothing", why="the run ended; waiting for its notification")
-        return {"action": "none", "why": "awaiting-post-process"}
-
-    why = (
-        "the starter disabled the trigger but the task never started (crash or refused start)"
-        if phase == trigger.RUNNING
-        else "the trigger is disabled with no run in flight and no post-processing pending"
-    )
-    log.warning("watchdog-rearm", seen=seen, why=why)
-    run.rearm(rule, why)
+        return ok("the run ended; waiting for its notification", "awaiting-post-process")
+    if current.phase == state.RUNNING:
+        return settle(current.to(state.IDLE, now, run=""), "the recorded run never started")
+    rule = trigger.describe_rule(run.clients.events, run.config.event_rule_name)
+    if rule.enabled:
+        return ok("the trigger is armed", "armed")
+    log.warning("watchdog-rearm", seen=seen, why="the trigger is disabled with nothing in flight or pending")
+    run.sync_rule(current, task, "nothing in flight or pending")
     return {"action": "rearmed"}
-
-
-def _stale(rule: trigger.RuleState) -> bool:
-    since = _parse(rule.tags.get(PHASE_SINCE, ""))
-    return since is None or utcnow() - since > POST_PROCESSING_STALE
 
 
 # --------------------------------------------------------------------------------------------
@@ -321,130 +420,231 @@ def _stale(rule: trigger.RuleState) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-def reconcile(run: Run, trigger_why: str, continuation: int = 0) -> dict[str, Any]:
-    """Bring the trigger in line with the task's latest run (called for every relevant event)."""
-    config, log = run.config, run.log
-    task = run.task()
-    rule = run.rule()
-    seen = {**task.summary(), **rule.summary(), "because": trigger_why}
+def reconcile(
+    run: Run,
+    trigger_why: str,
+    continuation: int = 0,
+    token: str = "",
+    ended_at: datetime | None = None,
+    announced_end: bool = False,
+) -> dict[str, Any]:
+    """Bring the state and the trigger in line with the task's latest run (every relevant event).
+
+    ``announced_end``: the notification announced an ending (at ``ended_at``, its Event Time). If
+    the task is still in flight although the ending is not older than the run in flight, DMS has
+    not caught up yet: the task is looked at again for ``SETTLE_WAIT_SECONDS``, then the
+    invocation raises so that Lambda retries it. An ending older than that run is a late
+    notification of an earlier run, which changes nothing."""
+    failures: list[ReplicationFailedError] = []
+    result: dict[str, Any] = {"action": "none", "why": "lost-race"}
+    for _ in range(MAX_ROUNDS):
+        current, task = run.read()
+        early = task.in_flight and announced_end and not _older(ended_at, task.start_date)
+        if early:
+            task = _wait_until_settled(run, task)
+            current = run.store.read() if current.version else current
+        step = _reconcile_step(run, current, task, trigger_why, continuation, token, failures)
+        if step is None:
+            continuation, token, announced_end = 0, "", False
+            continue
+        result = step
+        break
+    if failures:
+        raise failures[0]
+    return result
+
+
+def _older(ended_at: datetime | None, run_started: datetime | None) -> bool:
+    return ended_at is not None and run_started is not None and ended_at < run_started
+
+
+def _wait_until_settled(run: Run, task: TaskState) -> TaskState:
+    waited = 0
+    while task.in_flight and waited < run.options.settle_wait_seconds:
+        from dms_automation import aws
+
+        aws.sleep(SETTLE_POLL_SECONDS)
+        waited += SETTLE_POLL_SECONDS
+        task = run.task()
+    if task.in_flight:
+        run.log.warning(
+            "task-not-settled",
+            seen=task.summary(),
+            done="raising so that Lambda retries this invocation",
+            why=f"the notification announced an ending but the task is still {task.status} after {waited} s",
+        )
+        raise NotSettledError(
+            f"a notification said task {task.identifier} ended but DMS still shows it {task.status}; "
+            "the invocation is retried by Lambda (then kept in the dead-letter queue, which alarms)"
+        )
+    return task
+
+
+def _reconcile_step(
+    run: Run,
+    current: RunState,
+    task: TaskState,
+    trigger_why: str,
+    continuation: int,
+    token: str,
+    failures: list[ReplicationFailedError],
+) -> dict[str, Any] | None:
+    """One decision; None means "the state changed: decide again"."""
+    log, now = run.log, utcnow()
+    seen = _seen(current, task, because=trigger_why)
 
     def skip(why: str, short: str) -> dict[str, Any]:
         log.info("post-process-skipped", seen=seen, done="nothing", why=why)
         return {"action": "none", "why": short}
 
     if task.in_flight:
+        if current.phase in (state.IDLE,) or (
+            current.phase == state.STARTING and not current.lease_valid(now)
+        ):
+            adopted = current.to(state.RUNNING, now, run=current.handled_run)
+            if not run.write(current, adopted, "adopt a run in flight"):
+                return None
+            run.sync_rule(adopted, task, "a run started outside the automation is in flight")
         return skip("a run is in flight (late or early notification)", "in-flight")
     if task.status not in ("stopped", "failed") or not task.run_key:
         return skip(f"task {task.status}: no finished run", f"status {task.status}")
-    if rule.tags.get(trigger.PROCESSED_RUN) == task.run_key:
+    if task.run_key == current.handled_run:
+        run.sync_rule(current, task, "the run was post-processed")
         return skip("this run was already handled (duplicate)", "duplicate")
-    post_processed = rule.tags.get(POST_PROCESSED_RUN) == task.run_key
-    if (
-        rule.phase == trigger.POST_PROCESSING
-        and continuation == 0
-        and not post_processed
-        and not _stale(rule)
-    ):
-        return skip("post-processing of this run is under way", "in-progress")
 
-    if continuation == 0 and not post_processed:
-        _log_run_report(run, task)
+    mine = bool(token) and current.holder == token
+    if current.phase == state.POST_PROCESSING and current.lease_valid(now) and not mine:
+        if current.run == task.run_key:
+            return skip("post-processing of this run is under way", "in-progress")
+        # A newer run ended while an older one is post-processed: bumping the version makes the
+        # holder's next write fail, so it re-reads and post-processes this run as well.
+        queued = current.to(current.phase, now, holder=current.holder, lease_until=current.lease_until)
+        if not run.write(current, queued, "queue a newer ended run"):
+            return None
+        return skip(f"run {task.run_key} waits for the post-processing of run {current.run}", "queued")
 
-    if task.status == "failed":
-        rearm = config.is_schedule
-        _finish(run, rule, task, rearm, f"run failed: {task.last_failure_message or task.stop_reason or '?'}")
-        log.error(
-            "run-failed",
-            seen=seen,
-            done="trigger re-armed, the next tick retries" if rearm else "trigger left disabled (one-time)",
-            why="the replication task failed",
-        )
-        raise ReplicationFailedError(
-            f"replication task {task.identifier} failed: {task.last_failure_message or 'no failure message'}"
-        )
-
-    if not post_processed:
-        later = _post_process(run, rule, task, continuation, seen)
-        if later is not None:
-            return later
-    _finish(run, rule, task, config.is_schedule, "run stopped and post-processing is done")
-    return {"action": "rearmed" if config.is_schedule else "finished", "run": task.run_key}
-
-
-def _post_process(
-    run: Run, rule: trigger.RuleState, task: TaskState, continuation: int, seen: dict[str, Any]
-) -> dict[str, Any] | None:
-    """Run post-processing; None when it is done, else the result of continuing later."""
-    config, log = run.config, run.log
-    phase = {trigger.PHASE: trigger.POST_PROCESSING, PHASE_SINCE: _iso(utcnow())}
-    trigger.set_tags(run.clients.events, rule, phase)
-    if rule.enabled and config.is_schedule:
-        # Someone re-enabled the trigger mid-run: a tick must not reload over unmasked data.
-        trigger.disable(run.clients.events, rule)
+    holder = token if mine else run.holder
+    claim = current.to(
+        state.POST_PROCESSING, now, run=task.run_key, holder=holder, lease_until=run.lease_until()
+    )
+    if not run.write(current, claim, "claim post-processing"):
+        return None
+    run.sync_rule(claim, task, "a run ended: no new load before it is post-processed")
     try:
-        done = post_processing.run_post_processing(config, task, run.context, run.options, log)
+        done = post_processing.run_post_processing(run.config, task, run.context, run.options, log)
     except Exception as error:
-        log.error(
-            "post-processing-failed",
-            seen=seen,
-            error=f"{type(error).__name__}: {error}",
-            done="trigger left disabled (phase post-processing-failed)",
-            why="a refresh must not run again before the copied data is post-processed",
-        )
-        try:
-            trigger.set_tags(
-                run.clients.events,
-                rule,
-                {trigger.PHASE: trigger.POST_PROCESSING_FAILED, PHASE_SINCE: _iso(utcnow())},
-            )
-        except Exception as tag_error:
-            log.error("marker-failed", error=str(tag_error), why="could not record post-processing-failed")
+        _post_processing_failed(run, claim, task, error, seen)
         if isinstance(error, AutomationError):
             raise
         raise PostProcessingError(f"post-processing of run {task.run_key} failed: {error}") from error
     if not done:
-        return _continue_later(run, rule, task, continuation, seen)
-    # Recorded before re-arming: a retry after a failed re-arm does not post-process again.
-    trigger.set_tags(run.clients.events, rule, {POST_PROCESSED_RUN: task.run_key})
+        return _continue_later(run, claim, task, continuation, seen)
+
+    finished = _finish(run, claim, task)
+    if finished is None:
+        return None
+    handled, latest = finished
+    outcome = dms_task.outcome(task, _run_report(run, task))
+    rearm = bool(run.wants_armed(handled, latest))
+    if outcome.finished:
+        log.info(
+            "run-finished",
+            seen=task.summary(),
+            done="trigger re-armed" if rearm else "trigger left disabled",
+            why=f"run ended ({outcome.reason}) and post-processing is done"
+            + ("" if run.config.is_schedule else "; one-time mode never re-arms"),
+        )
+        if latest.run_key != task.run_key:
+            return None  # another run started or ended meanwhile: decide again
+        return {"action": "rearmed" if rearm else "finished", "run": task.run_key}
+    log.error(
+        "run-failed",
+        seen=task.summary(),
+        reason=outcome.reason,
+        errored_tables=outcome.errored_tables,
+        done="what was loaded is post-processed; "
+        + ("trigger re-armed, the next tick retries" if rearm else "trigger left disabled"),
+        why="the run did not finish",
+    )
+    failures.append(
+        ReplicationFailedError(
+            f"run {task.run_key} of replication task {task.identifier} did not finish: {outcome.reason}"
+            + (f"; errored tables: {', '.join(outcome.errored_tables)}" if outcome.errored_tables else "")
+            + "; what was loaded is post-processed"
+        )
+    )
+    return None  # a newer run may have ended meanwhile: decide again
+
+
+def _finish(run: Run, claim: RunState, task: TaskState) -> tuple[RunState, TaskState] | None:
+    """Record the run as handled (from whatever version the claim is at now), then the rule
+    follows the record and the task as it is now (a newer run may have started or ended)."""
+    current = claim
+    for _ in range(MAX_ROUNDS):
+        done = current.to(state.IDLE, utcnow(), run="", handled_run=task.run_key)
+        if run.write(current, done, "record the run as handled"):
+            latest = run.task()
+            run.sync_rule(done, latest, f"run {task.run_key} is post-processed")
+            return done, latest
+        current = run.store.read()
+        if (
+            current.phase != state.POST_PROCESSING
+            or current.holder != claim.holder
+            or current.run != task.run_key
+        ):
+            return None
     return None
 
 
-def _finish(run: Run, rule: trigger.RuleState, task: TaskState, rearm: bool, why: str) -> None:
-    if rearm:
-        try:
-            trigger.enable(run.clients.events, rule)
-        except Exception as error:
-            run.log.error("rearm-failed", error=str(error), done="trigger still disabled", why=why)
-            raise RearmError(
-                f"could not re-enable rule {rule.name} after run {task.run_key}: {error}; the invocation is "
-                "retried, or enable the rule by hand"
-            ) from error
-    trigger.set_tags(run.clients.events, rule, {trigger.PROCESSED_RUN: task.run_key})
-    keys = [trigger.PHASE, PHASE_SINCE, trigger.REQUESTED_AT, RUN_BEFORE_START, POST_PROCESSED_RUN]
-    trigger.clear_tags(run.clients.events, rule, keys)
-    run.log.info(
-        "run-finished",
-        seen=task.summary(),
-        done=f"trigger {rule.name} enabled" if rearm else "trigger left disabled",
-        why=why + ("" if rearm else "; one-time mode never re-arms"),
+def _post_processing_failed(
+    run: Run, claim: RunState, task: TaskState, error: BaseException, seen: dict[str, Any]
+) -> None:
+    run.log.error(
+        "post-processing-failed",
+        seen=seen,
+        error=f"{type(error).__name__}: {error}",
+        done="trigger left disabled (phase post-processing-failed)",
+        why="a refresh must not run again before the copied data is post-processed",
     )
+    failed = claim.to(state.POST_PROCESSING_FAILED, utcnow(), run=task.run_key)
+    try:
+        if not run.store.write(claim, failed):
+            current = run.store.read()
+            if current.holder == claim.holder:
+                run.store.write(current, failed)
+    except Exception as write_error:
+        run.log.error(
+            "state-write-failed", error=str(write_error), why="could not record post-processing-failed"
+        )
 
 
 def _continue_later(
-    run: Run, rule: trigger.RuleState, task: TaskState, continuation: int, seen: dict[str, Any]
+    run: Run, claim: RunState, task: TaskState, continuation: int, seen: dict[str, Any]
 ) -> dict[str, Any]:
     if continuation >= run.options.max_post_processing_continuations:
-        trigger.set_tags(
-            run.clients.events,
-            rule,
-            {trigger.PHASE: trigger.POST_PROCESSING_FAILED, PHASE_SINCE: _iso(utcnow())},
-        )
-        raise PostProcessingError(
+        error = PostProcessingError(
             f"post-processing of run {task.run_key} did not finish after {continuation} continuations "
             "(MAX_POST_PROCESSING_CONTINUATIONS); the trigger stays disabled"
         )
+        _post_processing_failed(run, claim, task, error, seen)
+        raise error
+    token = f"{run.holder}/continuation-{continuation + 1}"
+    handover = claim.to(
+        state.POST_PROCESSING,
+        utcnow(),
+        run=task.run_key,
+        holder=token,
+        lease_until=state.iso(utcnow() + CONTINUATION_LEASE),
+    )
+    if not run.write(claim, handover, "hand post-processing over to a continuation"):
+        return {"action": "none", "why": "lost-race"}
     function = getattr(run.context, "invoked_function_arn", "")
-    payload = {MARKER_KEY: CONTINUE_POST_PROCESSING, "run": task.run_key, "continuation": continuation + 1}
+    payload = {
+        MARKER_KEY: CONTINUE_POST_PROCESSING,
+        "run": task.run_key,
+        "continuation": continuation + 1,
+        "holder": token,
+    }
     from dms_automation import aws
 
     aws.call(
@@ -459,7 +659,7 @@ def _continue_later(
     return {"action": "continuing", "continuation": continuation + 1}
 
 
-def _log_run_report(run: Run, task: TaskState) -> None:
+def _run_report(run: Run, task: TaskState) -> dict[str, Any] | None:
     try:
         report = dms_task.run_report(run.clients.dms, task)
     except Exception as error:
@@ -469,5 +669,6 @@ def _log_run_report(run: Run, task: TaskState) -> None:
             done="continuing without a report",
             why="DescribeTableStatistics failed; the report never blocks re-arming",
         )
-        return
+        return None
     run.log.info("run-report", seen=f"run {task.run_key} {task.status}", report=report, why="a load ended")
+    return report

@@ -37,3 +37,11 @@ class RearmError(AutomationError):
 
 class WatchdogAlarm(AutomationError):
     """The watchdog found a state it must not repair by itself."""
+
+
+class StateTableError(AutomationError):
+    """The state table (STATE_TABLE_NAME) is missing or unreachable: a configuration error."""
+
+
+class NotSettledError(AutomationError):
+    """A notification announced an ending the task does not show yet; the invocation is retried."""

@@ -19,12 +19,18 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 _EVENT_ID = re.compile(r"DMS-EVENT-\d{4}")
 _LINK_IDS = re.compile(r"#tasks:ids=([A-Za-z0-9-]+)")
 WATCHDOG = "watchdog"
 START = "start"
+PAUSE = "pause"
+RESUME = "resume"
+# DMS events that announce a task's ending: DMS-EVENT-0079 (stopped), DMS-EVENT-0078 (failed)
+# (https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Events.html).
+ENDING_EVENT_IDS = frozenset({"DMS-EVENT-0078", "DMS-EVENT-0079"})
 CONTINUE_POST_PROCESSING = "continue-post-processing"
 MARKER_KEY = "dms_automation"
 
@@ -110,6 +116,15 @@ def parse_sns_event(event: Any) -> list[DmsNotification | Ignored]:
             continue
         parsed.append(parse_dms_message(sns.get("Message"), _text(sns.get("MessageId"))))
     return parsed
+
+
+def event_time(notification: DmsNotification) -> datetime | None:
+    """``"Event Time"`` (``2019-02-12 15:45:24.091``, UTC) as a datetime, or None."""
+    try:
+        parsed = datetime.fromisoformat(notification.event_time.replace(" ", "T"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def marker(event: Any) -> str:

@@ -3,6 +3,8 @@
 All are optional; a value that is set but invalid is refused with a ``ConfigError`` that names
 the variable and what is allowed, before any AWS call.
 
+- ``AUTOMATION_ENABLED``: ``true`` (default) or ``false``; false pauses the automation (the
+  module's ``automation_enabled``): nothing starts and the trigger is never re-armed.
 - ``TEST_ENDPOINT_CONNECTIONS``: ``true`` (default) or ``false``; test both endpoints before a start.
 - ``CONNECTION_TEST_TIMEOUT_SECONDS``: how long to wait for one connection test (default 240).
 - ``CONNECTION_TEST_POLL_SECONDS``: pause between two DescribeConnections calls (default 5).
@@ -12,6 +14,8 @@ the variable and what is allowed, before any AWS call.
 - ``MASKING_RULES`` (or ``MASKING_CONFIG``): after-load masking rules; empty means no
   post-processing (the masking package reads the rules and its other settings itself).
 - ``MAX_POST_PROCESSING_CONTINUATIONS``: fresh invocations post-processing may chain (default 40).
+- ``SETTLE_WAIT_SECONDS``: how long post-process waits for a task a notification says has ended
+  to show it, before it raises so that Lambda retries the invocation (default 60).
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
 
 @dataclass(frozen=True)
 class Options:
+    automation_enabled: bool = True
     test_endpoint_connections: bool = True
     connection_test_timeout_seconds: int = 240
     connection_test_poll_seconds: int = 5
@@ -56,11 +61,13 @@ class Options:
     max_attempts_per_call: int = 8
     masking_config: str = ""
     max_post_processing_continuations: int = 40
+    settle_wait_seconds: int = 60
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Options:
         env = os.environ if environ is None else environ
         return cls(
+            automation_enabled=_bool(env, "AUTOMATION_ENABLED", True),
             test_endpoint_connections=_bool(env, "TEST_ENDPOINT_CONNECTIONS", True),
             connection_test_timeout_seconds=_int(env, "CONNECTION_TEST_TIMEOUT_SECONDS", 240, 0, 840),
             connection_test_poll_seconds=_int(env, "CONNECTION_TEST_POLL_SECONDS", 5, 0, 60),
@@ -68,4 +75,5 @@ class Options:
             max_attempts_per_call=_int(env, "AWS_MAX_ATTEMPTS_PER_CALL", 8, 1, 20),
             masking_config=(env.get("MASKING_RULES", "") or env.get("MASKING_CONFIG", "")).strip(),
             max_post_processing_continuations=_int(env, "MAX_POST_PROCESSING_CONTINUATIONS", 40, 0, 1000),
+            settle_wait_seconds=_int(env, "SETTLE_WAIT_SECONDS", 60, 0, 600),
         )

@@ -4,7 +4,7 @@
     {"dms_automation": "continue-post-processing", ...}  -> continue unfinished post-processing
     {"dms_automation": "reconcile"}                      -> reconcile by hand (e.g. a lost notification)
 
-What is done is decided from the described task and the trigger's markers (see ``core``).
+What is done is decided from the run state and the described task (see ``core``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     if kind == notifications.CONTINUE_POST_PROCESSING:
         count = event.get("continuation", 1)
         continuation = count if isinstance(count, int) and count > 0 else 1
-        return core.reconcile(run, f"continuation {continuation} of run {event.get('run')}", continuation)
+        token = event.get("holder")
+        why = f"continuation {continuation} of run {event.get('run')}"
+        return core.reconcile(run, why, continuation, token if isinstance(token, str) else "")
     if kind == "reconcile":
         return core.reconcile(run, "reconcile requested by hand")
 
@@ -60,4 +62,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     if not mine:
         return {"action": "none", "why": "another task"}
     why = ", ".join(f"{n.event_id or '?'} {n.event_message}".strip() for n in mine)
-    return core.reconcile(run, why)
+    endings = [n for n in mine if n.event_id in notifications.ENDING_EVENT_IDS]
+    times = [t for t in (notifications.event_time(n) for n in endings) if t is not None]
+    ended_at = max(times) if len(times) == len(endings) and times else None
+    return core.reconcile(run, why, ended_at=ended_at, announced_end=bool(endings))

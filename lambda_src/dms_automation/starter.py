@@ -3,6 +3,7 @@
 {"source": "aws.events", "detail-type": "Scheduled Event", ...}  -> start a run if none is in flight
 {"dms_automation": "start"} or {}                                 -> the same, by hand
 {"dms_automation": "watchdog"}                                    -> re-arm a trigger a fault left disabled
+{"dms_automation": "pause"} / {"dms_automation": "resume"}        -> an operator pauses or resumes
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     kind = notifications.marker(event)
     if kind == notifications.WATCHDOG:
         return core.watchdog(run)
+    if kind in (notifications.PAUSE, notifications.RESUME):
+        return core.set_paused(run, kind == notifications.PAUSE)
     if notifications.is_schedule_trigger(event):
         return core.start(run)
     run.log.warning(
         "event-ignored",
         seen={"keys": sorted(event)[:20] if isinstance(event, dict) else type(event).__name__},
         done="nothing",
-        why='not a scheduled event, {"dms_automation": "start"} or {"dms_automation": "watchdog"}',
+        why='not a scheduled event, nor {"dms_automation": "start" | "watchdog" | "pause" | "resume"}',
     )
     return {"action": "none", "why": "unrecognised event"}

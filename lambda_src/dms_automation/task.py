@@ -203,3 +203,56 @@ def run_report(dms: Any, task: TaskState, max_pages: int = 20) -> dict[str, Any]
         "errored_tables": errored[:50],
         "duration_seconds": duration,
     }
+
+
+# How a run ended, from StopReason (DMS API reference, ReplicationTask.StopReason:
+# https://docs.aws.amazon.com/dms/latest/APIReference/API_ReplicationTask.html). DMS writes the
+# values as "Stop Reason <NAME>". A full load is finished only when DMS says so; a CDC migration
+# (full-load-and-cdc, cdc) never stops by itself, so a stop by hand (NORMAL, the cutover) or at
+# a configured stop point is its end. Everything else (low disk or memory, recoverable or fatal
+# errors, a full load stopped by hand, a failed task) is a failure for every type.
+FINISHED_REASONS = {
+    FULL_LOAD: frozenset({"FULL_LOAD_ONLY_FINISHED"}),
+    "full-load-and-cdc": frozenset(
+        {
+            "NORMAL",
+            "STOPPED_AFTER_FULL_LOAD",
+            "STOPPED_AFTER_CACHED_EVENTS",
+            "STOPPED_AT_SERVER_TIME",
+            "STOPPED_AT_COMMIT_TIME",
+        }
+    ),
+    "cdc": frozenset({"NORMAL", "STOPPED_AT_SERVER_TIME", "STOPPED_AT_COMMIT_TIME"}),
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    finished: bool
+    reason: str
+    errored_tables: tuple[str, ...] = ()
+
+
+def stop_reason_name(raw: str) -> str:
+    """``"Stop Reason FULL_LOAD_ONLY_FINISHED"`` → ``"FULL_LOAD_ONLY_FINISHED"``."""
+    text = raw.strip()
+    return text[len("Stop Reason ") :].strip() if text.startswith("Stop Reason ") else text
+
+
+def outcome(task: TaskState, report: dict[str, Any] | None = None) -> Outcome:
+    """Whether the ended run finished, judged from the task and its table statistics."""
+    reason = stop_reason_name(task.stop_reason)
+    errored = tuple((report or {}).get("errored_tables", ()))
+    tables_errored = max(int(task.stats.get("TablesErrored", 0) or 0), len(errored))
+    if task.status == "failed":
+        return Outcome(
+            False, f"task failed: {task.last_failure_message or reason or 'no failure message'}", errored
+        )
+    if reason not in FINISHED_REASONS.get(task.migration_type, frozenset()):
+        return Outcome(False, f"stopped with reason {reason or 'unknown'} ({task.migration_type})", errored)
+    percent = task.stats.get("FullLoadProgressPercent")
+    if task.migration_type == FULL_LOAD and percent is not None and int(percent) < 100:
+        return Outcome(False, f"full load stopped at {percent}%", errored)
+    if tables_errored:
+        return Outcome(False, f"{tables_errored} table(s) errored ({reason})", errored)
+    return Outcome(True, reason)

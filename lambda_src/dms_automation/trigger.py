@@ -1,37 +1,22 @@
-"""The EventBridge trigger rule and the automation's durable markers.
+"""The EventBridge trigger rule: its enabled/disabled state, which follows the run state.
 
-The markers are tags on the trigger rule itself: scoped to this automation, durable, free, and
-read in the same place as the rule's state. They are what lets the watchdog tell "a run or its
-post-processing is under way" from "a fault left the trigger disabled":
-
-``dms-automation:phase``
-    ``running``                 the starter disabled the rule to start a run;
-    ``post-processing``         post-processing of a finished run is under way;
-    ``post-processing-failed``  post-processing failed: the rule stays disabled, an alarm fired;
-    ``paused``                  set by an operator: the watchdog leaves the rule alone.
-``dms-automation:requested-at``
-    when the starter asked DMS to start (ISO 8601, UTC); a task start after this is that run.
-``dms-automation:processed-run``
-    the start time of the last run post-process finished with, so a duplicate or late
-    notification of that run changes nothing.
+The rule carries no state of its own: what the automation is doing lives in the run state
+(``state``), and the rule is enabled or disabled to match it (``core.Run.sync_rule``). The
+only attribute of the rule the Lambdas change is listed in ``WRITTEN``; the module lists the
+same in the rule's ``ignore_changes`` so that ``terraform apply`` never undoes it (a test ties
+the two lists together).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from dms_automation import aws
 from dms_automation.errors import TriggerNotFoundError
 
-PHASE = "dms-automation:phase"
-REQUESTED_AT = "dms-automation:requested-at"
-PROCESSED_RUN = "dms-automation:processed-run"
-
-RUNNING = "running"
-POST_PROCESSING = "post-processing"
-POST_PROCESSING_FAILED = "post-processing-failed"
-PAUSED = "paused"
+# Attributes of aws_cloudwatch_event_rule that the Lambdas change after creation.
+WRITTEN = ("state",)
 
 
 @dataclass(frozen=True)
@@ -39,14 +24,9 @@ class RuleState:
     name: str
     arn: str
     enabled: bool
-    tags: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def phase(self) -> str:
-        return self.tags.get(PHASE, "")
 
     def summary(self) -> dict[str, Any]:
-        return {"rule": self.name, "enabled": self.enabled, "phase": self.phase or None}
+        return {"rule": self.name, "enabled": self.enabled}
 
 
 def _not_found(name: str, error: BaseException) -> TriggerNotFoundError:
@@ -56,29 +36,20 @@ def _not_found(name: str, error: BaseException) -> TriggerNotFoundError:
     )
 
 
+def _rule_call(method: Any, name: str, **kwargs: Any) -> Any:
+    from botocore.exceptions import ClientError
+
+    try:
+        return aws.call(method, **kwargs)
+    except ClientError as error:
+        if aws.is_not_found(error):
+            raise _not_found(name, error) from error
+        raise
+
+
 def describe_rule(events: Any, name: str) -> RuleState:
-    from botocore.exceptions import ClientError
-
-    try:
-        rule = aws.call(events.describe_rule, Name=name)
-        listed = aws.call(events.list_tags_for_resource, ResourceARN=rule["Arn"])
-    except ClientError as error:
-        if aws.is_not_found(error):
-            raise _not_found(name, error) from error
-        raise
-    tags = {tag["Key"]: tag["Value"] for tag in listed.get("Tags", [])}
-    return RuleState(name=name, arn=rule["Arn"], enabled=rule.get("State") == "ENABLED", tags=tags)
-
-
-def _rule_call(method: Any, name: str, **kwargs: Any) -> None:
-    from botocore.exceptions import ClientError
-
-    try:
-        aws.call(method, **kwargs)
-    except ClientError as error:
-        if aws.is_not_found(error):
-            raise _not_found(name, error) from error
-        raise
+    rule = _rule_call(events.describe_rule, name, Name=name)
+    return RuleState(name=name, arn=rule["Arn"], enabled=rule.get("State") == "ENABLED")
 
 
 def enable(events: Any, rule: RuleState) -> None:
@@ -87,16 +58,3 @@ def enable(events: Any, rule: RuleState) -> None:
 
 def disable(events: Any, rule: RuleState) -> None:
     _rule_call(events.disable_rule, rule.name, Name=rule.name)
-
-
-def set_tags(events: Any, rule: RuleState, tags: dict[str, str]) -> None:
-    _rule_call(
-        events.tag_resource,
-        rule.name,
-        ResourceARN=rule.arn,
-        Tags=[{"Key": key, "Value": value} for key, value in tags.items()],
-    )
-
-
-def clear_tags(events: Any, rule: RuleState, keys: list[str]) -> None:
-    _rule_call(events.untag_resource, rule.name, ResourceARN=rule.arn, TagKeys=keys)

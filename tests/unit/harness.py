@@ -1,8 +1,20 @@
-"""Test harness: a DMS task and its trigger rule in moto, handlers called from outside, and fault injection.
+"""Test harness: a DMS task, its trigger rule and the state table in moto, handlers called from
+outside, fault injection, and invocations run inside another invocation's AWS call.
 
 moto's DMS is thin: a new task stays ``creating`` and a start jumps to ``running`` whatever the
 start type, so the tests set the task's state through moto's backend ("the run finished") and
-assert on the calls the handlers made (a botocore spy) as well as on moto's state.
+assert on the calls the handlers made (a botocore spy) as well as on moto's state. Where moto
+differs from DMS in a way the automation relies on, the harness answers as DMS does:
+
+- ``StartReplicationTask`` of a task that is starting, running or stopping is refused with
+  ``InvalidResourceStateFault`` (moto starts it again; DMS's API reference lists the fault for a
+  resource "in a state that prevents it from being used",
+  https://docs.aws.amazon.com/dms/latest/APIReference/API_StartReplicationTask.html);
+- an ended run reports ``StopReason`` ("Stop Reason FULL_LOAD_ONLY_FINISHED" for a full load
+  that finished, https://docs.aws.amazon.com/dms/latest/APIReference/API_ReplicationTask.html),
+  which moto never sets.
+
+DynamoDB's conditional writes are moto's own (it evaluates ``ConditionExpression``).
 """
 
 from __future__ import annotations
@@ -16,7 +28,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
-from moto.core.botocore_stubber import MockRawResponse
+from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 from moto.dms.models import dms_backends
 
 from dms_automation import aws
@@ -26,6 +38,8 @@ REGION = "eu-west-1"
 ACCOUNT = "123456789012"
 TASK_ID = "hello-world"  # the identifier the sample notifications name
 RULE = "dms-automation-trigger"
+TABLE = "dms-automation-state"
+IN_FLIGHT = ("starting", "running", "stopping")
 
 
 def sample(name: str) -> dict[str, Any]:
@@ -54,6 +68,7 @@ class Fault:
     calls: set[int] | None = None  # which calls of the operation fail (1-based); None: every call
     every_other: bool = False  # fail the 1st, 3rd, 5th ... attempt: each call succeeds on its retry
     crash: bool = False  # raise ProcessDied instead of an API error
+    lost_response: bool = False  # the call takes effect, then its answer is lost (HTTP 500)
     seen: dict[str, int] = field(default_factory=dict)
 
     def fails(self, operation: str) -> bool:
@@ -77,7 +92,11 @@ class World:
         self.monkeypatch = monkeypatch
         self.dms = boto3.client("dms", region_name=REGION)
         self.events = boto3.client("events", region_name=REGION)
+        self.dynamodb = boto3.client("dynamodb", region_name=REGION)
         self.calls: list[str] = []
+        self.inside: list[Inside] = []
+        self.stop_reason = ""
+        self.stats: dict[str, Any] = {}
         self.call_args: list[tuple[str, dict[str, Any]]] = []
         self.send_faults: list[Fault] = []  # answered with an HTTP error: botocore's retries apply
         self.call_faults: list[Fault] = []  # short-circuited before sending: no side effect, no retry
@@ -100,6 +119,12 @@ class World:
         )["ReplicationTask"]
         self.task_arn = task["ReplicationTaskArn"]
         self.set_task("ready")
+        self.dynamodb.create_table(
+            TableName=TABLE,
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
         self.rule_arn = self.events.put_rule(
             Name=RULE, ScheduleExpression="cron(0 0 * * ? *)", State="ENABLED"
         )["RuleArn"]
@@ -109,6 +134,7 @@ class World:
             "MIGRATION_REFRESH_INDICATOR": "data-refresh",
             "MIGRATION_REFRESH_TYPE": "full-load",
             "SCHEDULE_OR_ONE_TIME": "schedule",
+            "STATE_TABLE_NAME": TABLE,
             "TEST_ENDPOINT_CONNECTIONS": "false",
             "CONNECTION_TEST_POLL_SECONDS": "0",
         }.items():
@@ -117,6 +143,19 @@ class World:
         monkeypatch.delenv("MASKING_CONFIG", raising=False)
         original = aws.make_clients
         monkeypatch.setattr(aws, "make_clients", lambda *a, **k: self._instrument(original(*a, **k)))
+        # botocore calls every before-send handler and keeps the first answer, so moto's own
+        # handler runs even after ours answered: an injected error must stop it, or the call
+        # would take effect behind the error.
+        self._unsent = False
+        stub = BotocoreStubber.__call__
+
+        def stubber(stubber_self: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
+            if self._unsent:
+                self._unsent = False
+                return None
+            return stub(stubber_self, event_name, request, **kwargs)
+
+        monkeypatch.setattr(BotocoreStubber, "__call__", stubber)
 
     def _endpoint(self, name: str, kind: str, engine: str) -> str:
         return self.dms.create_endpoint(EndpointIdentifier=name, EndpointType=kind, EngineName=engine)[
@@ -125,10 +164,11 @@ class World:
 
     # -- instrumentation of the clients the handlers create ------------------------------------
     def _instrument(self, clients: aws.Clients) -> aws.Clients:
-        for client in (clients.dms, clients.events):
+        for client in (clients.dms, clients.events, clients.dynamodb):
             client.meta.events.register_first("before-parameter-build", self._record)
             client.meta.events.register_first("before-call", self._before_call)
             client.meta.events.register_first("before-send", self._before_send)
+            client.meta.events.register("after-call", self._after_call)
         clients.lambda_ = _FakeLambda(self.invocations)
         return clients
 
@@ -139,6 +179,8 @@ class World:
 
     def _before_call(self, event_name: str, **_: Any) -> Any:
         operation = event_name.rsplit(".", 1)[-1]
+        for inside in self.inside:
+            inside.maybe_run(operation)
         for fault in self.call_faults:
             if fault.fails(operation):
                 if fault.crash:
@@ -155,8 +197,29 @@ class World:
         operation = event_name.rsplit(".", 1)[-1]
         for fault in self.send_faults:
             if fault.fails(operation):
+                if fault.lost_response:
+                    return _error_response(fault.code, 500)  # moto still carries the call out
+                self._unsent = True
                 return _error_response(fault.code)
+        if operation == "StartReplicationTask" and self.task.status in IN_FLIGHT:
+            self._unsent = True
+            return _error_response("InvalidResourceStateFault")  # DMS refuses; moto would start again
         return None
+
+    def _after_call(self, event_name: str, parsed: dict[str, Any], **_: Any) -> None:
+        if event_name.rsplit(".", 1)[-1] != "DescribeReplicationTasks":
+            return
+        for task in parsed.get("ReplicationTasks", []):
+            if self.stop_reason and task.get("Status") in ("stopped", "failed"):
+                task["StopReason"] = self.stop_reason
+            task.setdefault("ReplicationTaskStats", {}).update(self.stats)
+
+    def during(self, operation: str, action: Any, call: int = 1) -> Inside:
+        """Run ``action`` (another invocation) inside the ``call``-th ``operation`` of any client,
+        before that call is sent: the outer invocation then continues on what it had read."""
+        inside = Inside(operation, action, call)
+        self.inside.append(inside)
+        return inside
 
     # -- state ----------------------------------------------------------------------------------
     @property
@@ -171,11 +234,21 @@ class World:
         if stopped:
             task.stop_date = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=1)
 
-    def finish_run(self, status: str = "stopped", stopped_minutes_ago: float = 1) -> None:
-        """The run DMS was asked to start has ended."""
+    def finish_run(self, status: str = "stopped", stopped_minutes_ago: float = 1, reason: str = "") -> None:
+        """The run DMS was asked to start has ended, with DMS's stop reason for that ending."""
         task = self.task
         task.status = status
         task.stop_date = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=stopped_minutes_ago)
+        default = (
+            "RECOVERABLE_ERROR"
+            if status == "failed"
+            else ("FULL_LOAD_ONLY_FINISHED" if task.migration_type == "full-load" else "NORMAL")
+        )
+        self.stop_reason = f"Stop Reason {reason or default}"
+
+    def start_outside(self) -> None:
+        """Someone starts the task from the console or the API, not through the automation."""
+        dms_backends[ACCOUNT][REGION].start_replication_task(self.task_arn)
 
     def delete_task(self) -> None:
         dms_backends[ACCOUNT][REGION].replication_tasks.pop(self.task_arn)
@@ -186,21 +259,61 @@ class World:
     def set_rule(self, enabled: bool) -> None:
         (self.events.enable_rule if enabled else self.events.disable_rule)(Name=RULE)
 
-    def tags(self) -> dict[str, str]:
-        tags = self.events.list_tags_for_resource(ResourceARN=self.rule_arn)["Tags"]
-        return {t["Key"]: t["Value"] for t in tags}
+    def state(self) -> dict[str, Any]:
+        """The run state item as plain values ({} when there is none)."""
+        item = self.dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": self.task_arn}}).get("Item", {})
+        return {name: next(iter(value.values())) for name, value in item.items()}
 
-    def tag(self, **tags: str) -> None:
-        self.events.tag_resource(
-            ResourceARN=self.rule_arn,
-            Tags=[{"Key": f"dms-automation:{k}", "Value": v} for k, v in tags.items()],
+    def phase(self) -> str:
+        return str(self.state().get("phase", ""))
+
+    def pending(self) -> bool:
+        """A run ended and is not post-processed."""
+        task = self.task
+        return (
+            task.status in ("stopped", "failed")
+            and task.start_date is not None
+            and (self.state().get("handled_run") != self.task_run_key())
         )
+
+    def task_run_key(self) -> str:
+        found = self.dms.describe_replication_tasks(
+            Filters=[{"Name": "replication-task-arn", "Values": [self.task_arn]}]
+        )["ReplicationTasks"][0]
+        from dms_automation.task import TaskState
+
+        return TaskState.from_api(found).run_key
 
     def count(self, operation: str) -> int:
         return self.calls.count(operation)
 
     def starts(self) -> list[dict[str, Any]]:
         return [p for op, p in self.call_args if op == "StartReplicationTask"]
+
+
+@dataclass
+class Inside:
+    operation: str
+    action: Any
+    call: int = 1
+    seen: int = 0
+    result: Any = None
+    error: BaseException | None = None
+
+    def maybe_run(self, operation: str) -> None:
+        if operation != self.operation:
+            return
+        self.seen += 1
+        if self.seen != self.call:
+            return
+        try:
+            self.result = self.action()
+        except Exception as error:  # the inner invocation's own failure, asserted by the test
+            self.error = error
+
+    @property
+    def ran(self) -> bool:
+        return self.seen >= self.call
 
 
 @dataclass

@@ -64,7 +64,7 @@ def a_run_ended(world: World, context: FakeContext, status: str = "stopped") -> 
 
 def armed_and_idle(world: World) -> None:
     assert world.rule_enabled()
-    assert "dms-automation:phase" not in world.tags()
+    assert world.phase() == "idle"
     assert world.task.status not in ("starting", "running")
 
 
@@ -81,9 +81,14 @@ def test_throttling_on_every_call_is_retried_by_botocore(
     a_run_ended(world, context)
     assert post_process.handler(STOPPED, context)["action"] == "rearmed"
     assert starter.handler(WATCHDOG, context)["why"] == "armed"
-    assert {"DescribeReplicationTasks", "DescribeRule", "TagResource", "DisableRule", "EnableRule"} <= set(
-        fault.seen
-    )
+    assert {
+        "DescribeReplicationTasks",
+        "DescribeRule",
+        "GetItem",
+        "UpdateItem",
+        "DisableRule",
+        "EnableRule",
+    } <= set(fault.seen)
     assert fault.seen["StartReplicationTask"] == 2  # throttled once, then accepted
     assert len(world.starts()) == 1 and len(post_processed) == 1
     armed_and_idle(world)
@@ -149,28 +154,32 @@ def test_start_refused_and_rearm_failing_raises_and_the_watchdog_recovers(
 
 
 def test_process_dying_between_disable_and_start_is_recovered_by_the_watchdog(
-    world: World, context: FakeContext, log_lines: Any
+    world: World, context: FakeContext, log_lines: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world.set_task("stopped", started_minutes_ago=1440, stopped=True)
     world.call_faults.append(Fault("StartReplicationTask", crash=True, calls={1}))
     with pytest.raises(ProcessDied):
         starter.handler(TICK, context)
     assert not world.rule_enabled() and world.task.status == "stopped"
+    assert starter.handler(WATCHDOG, context)["why"] == "starting"  # within the dead starter's lease
+    later(monkeypatch, 17)  # the lease (Lambda's 15 minutes and a margin) ran out: the start died
     assert starter.handler(WATCHDOG, context)["action"] == "rearmed"
     armed_and_idle(world)
-    assert any(line["decision"] == "watchdog-rearm" and line["level"] == "WARNING" for line in log_lines())
+    assert any(line["decision"] == "watchdog-repair" and line["level"] == "WARNING" for line in log_lines())
     assert starter.handler(TICK, context)["action"] == "started"  # the next tick runs normally
     assert len(world.starts()) == 2 and world.task.status == "running"
 
 
-def test_process_dying_between_marker_and_disable_leaves_the_schedule_armed(
-    world: World, context: FakeContext
+def test_process_dying_between_claim_and_disable_is_released_when_its_lease_ends(
+    world: World, context: FakeContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world.call_faults.append(Fault("DisableRule", crash=True, calls={1}))
     with pytest.raises(ProcessDied):
         starter.handler(TICK, context)
-    assert world.rule_enabled() and world.starts() == []
-    assert starter.handler(WATCHDOG, context)["why"] == "armed"
+    assert world.rule_enabled() and world.starts() == [] and world.phase() == "starting"
+    assert starter.handler(TICK, context)["why"] == "starting"  # a tick inside the lease starts nothing
+    later(monkeypatch, 17)
+    assert starter.handler(WATCHDOG, context)["action"] == "rearmed"
     assert starter.handler(TICK, context)["action"] == "started"
 
 
@@ -202,10 +211,13 @@ def test_watchdog_is_idle_in_one_time_mode(
 
 
 def test_watchdog_respects_an_operator_pause(world: World, context: FakeContext) -> None:
-    world.set_rule(False)
-    world.tag(phase="paused")
-    assert starter.handler(WATCHDOG, context)["why"] == "paused"
+    assert starter.handler({"dms_automation": "pause"}, context)["action"] == "paused"
     assert not world.rule_enabled()
+    assert starter.handler(WATCHDOG, context)["why"] == "paused"
+    assert starter.handler(TICK, context)["why"] == "paused"
+    assert not world.rule_enabled() and world.starts() == []
+    assert starter.handler({"dms_automation": "resume"}, context)["action"] == "resumed"
+    assert world.rule_enabled()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,8 +233,9 @@ def test_enable_rule_failing_in_post_process_raises_and_the_retry_rearms(
     with pytest.raises(RearmError, match="could not re-enable"):
         post_process.handler(STOPPED, context)
     assert not world.rule_enabled()
-    assert "dms-automation:processed-run" not in world.tags()
-    assert post_process.handler(STOPPED, context)["action"] == "rearmed"  # Lambda's retry
+    assert not world.pending()  # recorded before re-arming: the retry does not post-process again
+    assert post_process.handler(STOPPED, context)["why"] == "duplicate"  # Lambda's retry re-arms
+    assert len(post_processed) == 1
     armed_and_idle(world)
 
 
@@ -248,7 +261,7 @@ def test_post_processing_failure_blocks_rearming_and_raises(
     a_run_ended(world, context)
     with pytest.raises(PostProcessingError, match="SSN"):
         post_process.handler(STOPPED, context)
-    assert not world.rule_enabled() and world.tags()["dms-automation:phase"] == "post-processing-failed"
+    assert not world.rule_enabled() and world.phase() == "post-processing-failed"
     assert starter.handler(WATCHDOG, context)["why"] == "post-processing-failed"
     assert not world.rule_enabled()
 
@@ -263,7 +276,7 @@ def test_post_processing_timing_out_blocks_the_watchdog_then_alarms_and_a_retry_
     a_run_ended(world, context)
     with pytest.raises(ProcessDied):
         post_process.handler(STOPPED, context)
-    assert not world.rule_enabled() and world.tags()["dms-automation:phase"] == "post-processing"
+    assert not world.rule_enabled() and world.phase() == "post-processing"
     assert starter.handler(WATCHDOG, context)["why"] == "post-processing"
     assert not world.rule_enabled()
     later(monkeypatch, 20)
@@ -280,7 +293,7 @@ def test_a_failed_run_rearms_and_raises(
     a_run_ended(world, context, "failed")
     with pytest.raises(ReplicationFailedError):
         post_process.handler(FAILED, context)
-    assert post_processed == []
+    assert post_processed == [world.task_run_key()]  # what was loaded is masked first
     armed_and_idle(world)
 
 
@@ -293,7 +306,7 @@ def test_continuations_that_never_finish_stop_and_raise(
     assert post_process.handler(STOPPED, context)["action"] == "continuing"
     with pytest.raises(PostProcessingError, match="continuations"):
         post_process.handler(world.invocations[-1]["Payload"], context)
-    assert not world.rule_enabled() and world.tags()["dms-automation:phase"] == "post-processing-failed"
+    assert not world.rule_enabled() and world.phase() == "post-processing-failed"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def test_start_type_follows_the_task_status(
     assert call == {"ReplicationTaskArn": world.task_arn, "StartReplicationTaskType": expected}
     assert world.task.status == "running"
     assert not world.rule_enabled()  # no second run from the next tick
-    assert world.tags()["dms-automation:phase"] == "running"
+    assert world.phase() == "running"
 
 
 @pytest.mark.parametrize("status", ["starting", "running", "stopping"])
@@ -131,9 +131,7 @@ def test_a_finished_run_is_post_processed_then_the_schedule_is_rearmed(
     assert post_process.handler(event, context)["action"] == "rearmed"
     assert rule_state_during == [False]  # post-processing ran while the trigger was disabled
     assert world.rule_enabled()
-    tags = world.tags()
-    assert "dms-automation:phase" not in tags
-    assert tags["dms-automation:processed-run"]
+    assert world.phase() == "idle" and not world.pending()
 
 
 def test_one_time_mode_never_rearms(
@@ -143,7 +141,7 @@ def test_one_time_mode_never_rearms(
     full_cycle_start(world, context)
     assert post_process.handler(STOPPED, context)["action"] == "finished"
     assert not world.rule_enabled()
-    assert world.tags()["dms-automation:processed-run"]
+    assert world.phase() == "idle" and not world.pending()
 
 
 @pytest.mark.parametrize("mode", ["schedule", "one-time"])
@@ -159,7 +157,7 @@ def test_a_failed_run_rearms_a_schedule_and_raises(
     with pytest.raises(ReplicationFailedError, match=TASK_ID):
         post_process.handler(FAILED, context)
     assert world.rule_enabled() is (mode == "schedule")
-    assert called == []
+    assert called == [True]  # what was loaded is post-processed before anything else
     # Lambda retries the failed invocation: the run is recorded, so it neither raises nor acts again.
     assert post_process.handler(FAILED, context)["why"] == "duplicate"
 
@@ -175,7 +173,7 @@ def test_failed_post_processing_keeps_the_trigger_disabled_and_a_retry_recovers(
     with pytest.raises(PostProcessingError, match="target database unreachable"):
         post_process.handler(STOPPED, context)
     assert not world.rule_enabled()
-    assert world.tags()["dms-automation:phase"] == "post-processing-failed"
+    assert world.phase() == "post-processing-failed"
     assert any(line["decision"] == "post-processing-failed" for line in log_lines())
     # The watchdog must not re-arm over unmasked data.
     assert starter.handler({"dms_automation": "watchdog"}, context)["why"] == "post-processing-failed"
@@ -193,7 +191,7 @@ def test_unfinished_post_processing_continues_in_a_fresh_invocation(
     monkeypatch.setattr(post_processing, "run_post_processing", lambda *a, **k: next(results))
     full_cycle_start(world, context)
     assert post_process.handler(STOPPED, context)["action"] == "continuing"
-    assert not world.rule_enabled() and world.tags()["dms-automation:phase"] == "post-processing"
+    assert not world.rule_enabled() and world.phase() == "post-processing"
     # A duplicate notification meanwhile does not start a second post-processing.
     assert post_process.handler(STOPPED, context)["why"] == "in-progress"
     for _ in range(2):
@@ -229,7 +227,8 @@ def test_run_report_is_logged_from_table_statistics(
         ],
     }
     full_cycle_start(world, context)
-    post_process.handler(STOPPED, context)
+    with pytest.raises(ReplicationFailedError, match=r"HR\.JOBS"):  # an errored table: no finished run
+        post_process.handler(STOPPED, context)
     [report] = [line["report"] for line in log_lines() if line["decision"] == "run-report"]
     assert report["tables"] == 2 and report["rows_loaded"] == 1219
     assert report["errored_tables"] == ["HR.JOBS"] and report["duration_seconds"] is not None
