@@ -172,6 +172,7 @@ module "automation" {
   migration_refresh_type      = var.migration_refresh_type
   schedule_or_one_time        = var.schedule_or_one_time
   schedule_expression         = var.schedule_expression
+  automation_enabled          = var.automation_enabled
 
   name_prefix            = local.name_prefix
   tags                   = var.tags

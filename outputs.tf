@@ -73,6 +73,11 @@ output "starter_function_name" {
   value       = module.automation.starter_function_name
 }
 
+output "state_table_name" {
+  description = "Name of the DynamoDB table that keeps the automation's run state."
+  value       = module.automation.state_table_name
+}
+
 output "table_mappings" {
   description = "The created task's table-mapping document, JSON (null without create_baseline)."
   value       = try(module.baseline[0].table_mappings, null)

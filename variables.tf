@@ -23,6 +23,13 @@ variable "alarm_sns_topic_arn" {
   default     = null
 }
 
+variable "automation_enabled" {
+  description = "false pauses the automation: nothing starts, a run in flight is still post-processed, and the trigger is not re-armed until it is true again (see modules/automation)."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "baseline" {
   description = "Settings of modules/baseline when create_baseline = true (ignored otherwise); every attribute is optional and falls back to that module's default. See modules/baseline/README.md."
   type = object({

@@ -418,6 +418,23 @@ class LocalStack:
         )["ReplicationTasks"]
         return tasks[0]  # type: ignore[no-any-return]
 
+    def run_state(self, task_arn: str) -> dict[str, Any]:
+        """The automation's run state item, as plain values ({} when there is none yet)."""
+        item = (
+            self.client("dynamodb")
+            .get_item(
+                TableName=self.outputs["state_table_name"], Key={"pk": {"S": task_arn}}, ConsistentRead=True
+            )
+            .get("Item", {})
+        )
+        return {name: next(iter(value.values())) for name, value in item.items()}
+
+    def forget_run_state(self, task_arn: str) -> None:
+        """Delete the run state item: a task created anew under the same ARN starts from scratch."""
+        self.client("dynamodb").delete_item(
+            TableName=self.outputs["state_table_name"], Key={"pk": {"S": task_arn}}
+        )
+
     def rule_state(self) -> str:
         return self.client("events").describe_rule(Name=self.outputs["event_rule_name"])["State"]  # type: ignore[no-any-return]
 
@@ -599,7 +616,7 @@ def run_cycle(
     rule_after_start = stack.rule_state()
     timeline.detail(
         f"StartReplicationTask({state['LastStartType']}) -> task {task['Status']}; "
-        f"rule {rule} {rule_after_start}"
+        f"rule {rule} {rule_after_start}; run state {_run_state(stack, task_arn)}"
     )
 
     what = (
@@ -631,6 +648,7 @@ def run_cycle(
     timeline.step(
         f"After post-processing: rule {rule} is {rule_after} (expected {expected} for {combination.mode})"
     )
+    timeline.detail(f"run state {_run_state(stack, task_arn)}")
     return CycleResult(
         rule_after_start=rule_after_start,
         task_after_start=stack.describe_task(task_arn)["Status"] if False else state["Status"],
@@ -640,6 +658,13 @@ def run_cycle(
         starter=starter,
         post_process=post,
     )
+
+
+def _run_state(stack: LocalStack, task_arn: str) -> str:
+    item = stack.run_state(task_arn)
+    handled = item.get("handled_run") or "-"
+    phase, version = item.get("phase", "none"), item.get("version", 0)
+    return f"{phase} (version {version}, last run post-processed: {handled})"
 
 
 def _phases(phases: dict[str, float]) -> str:
@@ -706,6 +731,7 @@ def main(argv: list[str] | None = None) -> int:
             "post_process_function_name",
             "sns_topic_arn",
             "event_subscription_name",
+            "state_table_name",
         ):
             timeline.detail(f"{key} = {outputs[key]}")
         timeline.detail(f"rule {outputs['event_rule_name']} is {stack.rule_state()}")

@@ -18,6 +18,7 @@ provider "aws" {
   endpoints {
     cloudwatch     = var.aws_endpoint_url
     dms            = var.aws_endpoint_url
+    dynamodb       = var.aws_endpoint_url
     ec2            = var.aws_endpoint_url
     events         = var.aws_endpoint_url
     iam            = var.aws_endpoint_url

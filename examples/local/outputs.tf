@@ -27,3 +27,8 @@ output "starter_function_name" {
   description = "The Lambda the trigger invokes."
   value       = module.dms_automation.starter_function_name
 }
+
+output "state_table_name" {
+  description = "The DynamoDB table that keeps the run state the trigger follows."
+  value       = module.dms_automation.state_table_name
+}

@@ -110,7 +110,7 @@ def describe_task(dms: Any, arn: str) -> TaskState | None:
 
 
 def start_type_for(task: TaskState) -> str | None:
-    """DESIGN.md's starter decision: the StartReplicationTaskType, or None (nothing to start)."""
+    """docs/design.md's starter decision: the StartReplicationTaskType, or None (nothing to start)."""
     if task.status == "ready":
         return "start-replication"
     if task.status in ("stopped", "failed"):

@@ -34,6 +34,14 @@ data "aws_iam_policy_document" "lambda_common" {
     resources = [local.dead_letter_queue_arn]
   }
 
+  statement {
+    sid = "ReadAndWriteRunState"
+    # The run state is one item, read strongly consistent and changed only by
+    # conditional writes (lambda_src/dms_automation/state.py).
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+    resources = [local.state_table_arn]
+  }
+
   dynamic "statement" {
     # A given key only: the module's own key admits both roles in its key
     # policy, which keeps these policies known at plan time.
@@ -42,6 +50,23 @@ data "aws_iam_policy_document" "lambda_common" {
       sid       = "UseKey"
       actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
       resources = [var.kms_key_arn]
+    }
+  }
+
+  dynamic "statement" {
+    # The state table is encrypted with the given key: DynamoDB uses it on the
+    # caller's behalf (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html).
+    for_each = var.kms_key_arn == null ? [] : [1]
+    content {
+      sid       = "UseKeyThroughDynamoDb"
+      actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
+      resources = [var.kms_key_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["dynamodb.${local.task_region}.${data.aws_partition.current.dns_suffix}"]
+      }
     }
   }
 
@@ -100,9 +125,6 @@ data "aws_iam_policy_document" "starter" {
       "events:DescribeRule",
       "events:DisableRule",
       "events:EnableRule",
-      "events:ListTagsForResource",
-      "events:TagResource",
-      "events:UntagResource",
     ]
     resources = [local.event_rule_arn]
   }
@@ -148,15 +170,12 @@ data "aws_iam_policy_document" "post_process" {
 
   statement {
     sid = "RearmThisRule"
-    # DisableRule: a trigger re-enabled by hand during a run is disabled again
-    # before post-processing, so a tick cannot reload over unmasked data.
+    # The rule follows the run state: disabled while a run or its
+    # post-processing is pending, enabled again afterwards (schedule mode).
     actions = [
       "events:DescribeRule",
       "events:DisableRule",
       "events:EnableRule",
-      "events:ListTagsForResource",
-      "events:TagResource",
-      "events:UntagResource",
     ]
     resources = [local.event_rule_arn]
   }

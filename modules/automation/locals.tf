@@ -44,6 +44,7 @@ locals {
   sns_topic_name             = "${local.name_prefix}-dms-events"
   event_subscription_name    = "${local.name_prefix}-task-events"
   dead_letter_queue_name     = "${local.name_prefix}-failed-invocations"
+  state_table_name           = "${local.name_prefix}-run-state"
 
   # ARNs built from names, so that every policy is known at plan time.
   _arn_prefix               = "${local.task_partition}:%s:${local.task_region}:${local.task_account_id}"
@@ -51,6 +52,7 @@ locals {
   watchdog_rule_arn         = "arn:${format(local._arn_prefix, "events")}:rule/${local.watchdog_rule_name}"
   sns_topic_arn             = "arn:${format(local._arn_prefix, "sns")}:${local.sns_topic_name}"
   dead_letter_queue_arn     = "arn:${format(local._arn_prefix, "sqs")}:${local.dead_letter_queue_name}"
+  state_table_arn           = "arn:${format(local._arn_prefix, "dynamodb")}:table/${local.state_table_name}"
   post_process_function_arn = "arn:${format(local._arn_prefix, "lambda")}:function:${local.post_process_function_name}"
   # TestConnection has no task-level resource: it is granted on the endpoints and
   # replication instances of the task's account and region.
@@ -84,6 +86,8 @@ locals {
     MIGRATION_REFRESH_INDICATOR = var.migration_refresh_indicator
     MIGRATION_REFRESH_TYPE      = var.migration_refresh_type
     SCHEDULE_OR_ONE_TIME        = var.schedule_or_one_time
+    STATE_TABLE_NAME            = local.state_table_name
+    AUTOMATION_ENABLED          = tostring(var.automation_enabled)
     TEST_ENDPOINT_CONNECTIONS   = tostring(var.test_endpoint_connections)
   }
 

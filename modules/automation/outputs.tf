@@ -67,6 +67,16 @@ output "starter_function_name" {
   value       = aws_lambda_function.starter.function_name
 }
 
+output "state_table_arn" {
+  description = "ARN of the DynamoDB table that keeps the run state."
+  value       = aws_dynamodb_table.state.arn
+}
+
+output "state_table_name" {
+  description = "Name of the DynamoDB table that keeps the run state (STATE_TABLE_NAME of both Lambdas)."
+  value       = aws_dynamodb_table.state.name
+}
+
 output "watchdog_rule_name" {
   description = "Name of the watchdog EventBridge rule (schedule mode), or null."
   value       = try(aws_cloudwatch_event_rule.watchdog[0].name, null)

@@ -15,6 +15,13 @@ variable "alarm_sns_topic_arn" {
   }
 }
 
+variable "automation_enabled" {
+  description = "false pauses the automation (AUTOMATION_ENABLED): nothing starts, a run in flight is still post-processed, and the trigger is not re-armed until it is true again (the watchdog then re-arms it in schedule mode). A pause set by an operator ({\"dms_automation\": \"pause\"}) is kept apart and survives runs too."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "kms_key_arn" {
   description = "Customer managed KMS key ARN for the SNS topic, the Lambda environment, the log groups and the dead-letter queue; its key policy must admit DMS, CloudWatch Logs, SNS and EventBridge as the README lists. Null: the module creates a key for the topic, the Lambda environment and the log groups (kms_key_arn output), and the dead-letter queue uses SQS-managed encryption."
   type        = string
@@ -285,6 +292,13 @@ variable "starter_timeout" {
     condition     = var.starter_timeout >= 1 && var.starter_timeout <= 900 && floor(var.starter_timeout) == var.starter_timeout
     error_message = "starter_timeout = ${var.starter_timeout} is not allowed; use a whole number of seconds from 1 to 900."
   }
+}
+
+variable "state_table_deletion_protection" {
+  description = "Turn on deletion protection of the run-state DynamoDB table (off by default, so that terraform destroy works; the table holds only the current run's state)."
+  type        = bool
+  default     = false
+  nullable    = false
 }
 
 variable "tags" {

@@ -3,9 +3,9 @@
 One emulator, one AWS provider process and one Terraform state serve the whole module. The task
 is replaced by a task of the next combination's migration type under the same identifier and ARN,
 so each combination is one incremental ``terraform apply`` of examples/local (the schedule ones
-first: the dead-letter queue policy changes once). Before each cycle the trigger is put back the
-way a fresh deployment leaves it (enabled, no run markers), since Terraform leaves its state and
-markers to the Lambdas.
+first: the dead-letter queue policy changes once). Before each cycle the trigger and the run state
+are put back the way a fresh deployment leaves them (rule enabled, no state item), since the new
+task has the old one's ARN and Terraform leaves both to the Lambdas.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ pytestmark = pytest.mark.slow
 
 TASK_ID = "e2e-task"
 RESOURCE_ID = "E2ETASKRESOURCEID0000000000"[:26]
-MARKER_PREFIX = "dms-automation:"
 
 # Schedule combinations first, then one-time ones: the watchdog (and the queue policy) change once.
 # The failed run comes right after the first cycle, on the same deployment.
@@ -55,16 +54,9 @@ class Deployment:
         return self.task
 
     def fresh_trigger(self) -> None:
-        events = self.stack.client("events")
-        rule = events.describe_rule(Name=self.stack.outputs["event_rule_name"])
-        markers = [
-            t["Key"]
-            for t in events.list_tags_for_resource(ResourceARN=rule["Arn"])["Tags"]
-            if t["Key"].startswith(MARKER_PREFIX)
-        ]
-        if markers:
-            events.untag_resource(ResourceARN=rule["Arn"], TagKeys=markers)
-        events.enable_rule(Name=rule["Name"])
+        assert self.task is not None
+        self.stack.forget_run_state(self.task["ReplicationTaskArn"])
+        self.stack.client("events").enable_rule(Name=self.stack.outputs["event_rule_name"])
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +103,8 @@ def test_one_cycle(deployment: Deployment, label: str) -> None:
     expected = "ENABLED" if combination.is_schedule else "DISABLED"
     assert result.rule_after_post_process == expected
     assert stack.emulator.task_state(arn)["StartCount"] == 1
+    state = stack.run_state(arn)
+    assert state["phase"] == "idle" and state["handled_run"], state  # the run is recorded as handled
 
 
 def _failed_run(deployment: Deployment, combination: Combination) -> None:

@@ -41,6 +41,14 @@ KEEP: dict[str, tuple[str, ...]] = {
     "aws_cloudwatch_log_metric_filter": ("name", "pattern"),
     "aws_cloudwatch_metric_alarm": ("alarm_name", "namespace", "metric_name", "alarm_actions"),
     "aws_dms_event_subscription": ("name", "enabled", "source_type", "source_ids", "event_categories"),
+    "aws_dynamodb_table": (
+        "name",
+        "billing_mode",
+        "hash_key",
+        "deletion_protection_enabled",
+        "server_side_encryption",
+        "point_in_time_recovery",
+    ),
     "aws_iam_role": ("name",),
     "aws_lambda_function": (
         "function_name",

@@ -344,3 +344,32 @@ def test_fmt_and_validate() -> None:
         check=False,
     )
     assert validate.returncode == 0, validate.stdout + validate.stderr
+
+
+def _resource(path: tuple[str, ...], kind: str, name: str) -> dict[str, Any]:
+    with repo_path(*path).open() as handle:
+        parsed = hcl2.load(handle)
+    blocks = [
+        {_unquote(k): {_unquote(n): v for n, v in b.items()} for k, b in r.items()}
+        for r in parsed["resource"]
+    ]
+    return next(block[kind][name] for block in blocks if kind in block and name in block[kind])
+
+
+def test_what_the_lambdas_write_on_the_rule_is_what_terraform_ignores() -> None:
+    from dms_automation import trigger
+
+    rule = _resource(("modules", "automation", "main.tf"), "aws_cloudwatch_event_rule", "this")
+    ignored = {
+        str(item).removeprefix("${").removesuffix("}") for item in rule["lifecycle"][0]["ignore_changes"]
+    }
+    assert ignored == set(trigger.WRITTEN)
+
+
+def test_the_state_table_key_is_the_one_the_lambdas_use() -> None:
+    from dms_automation import state
+
+    table = _resource(("modules", "automation", "state.tf"), "aws_dynamodb_table", "state")
+    assert _unquote(table["hash_key"]) == state.KEY
+    assert [(_unquote(a["name"]), _unquote(a["type"])) for a in table["attribute"]] == [(state.KEY, "S")]
+    assert "range_key" not in table

@@ -1,6 +1,6 @@
 """Fault matrix: one fault at a time, then the final state of the rule and the task.
 
-DESIGN.md's invariant: no single fault may leave a schedule trigger disabled with no run in
+docs/design.md's invariant: no single fault may leave a schedule trigger disabled with no run in
 flight and no alarm (an alarm = the invocation raised), or start a second run while one is in
 flight. Every case asserts the rule, the task, and whether an error was raised.
 """

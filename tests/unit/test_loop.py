@@ -1,4 +1,4 @@
-"""The automation loop as DESIGN.md's decision lists describe it, through the two handlers."""
+"""The automation loop as docs/design.md's decision lists describe it, through the two handlers."""
 
 from __future__ import annotations
 
