@@ -127,8 +127,16 @@ def test_roles_are_scoped_to_this_task_rule_and_log_group(name: str) -> None:
     assert starter["dms:StartReplicationTask"] == {TASK_ARN}
     assert post["dms:DescribeTableStatistics"] == {TASK_ARN}
     assert "dms:StartReplicationTask" not in post
-    for action in ("events:DisableRule", "events:EnableRule", "events:TagResource", "events:UntagResource"):
-        assert starter[action] == {RULE_ARN.replace("dms-orders-refresh", _prefix(name))}
+    for action in ("events:DisableRule", "events:EnableRule", "events:DescribeRule"):
+        assert starter[action] == post[action] == {RULE_ARN.replace("dms-orders-refresh", _prefix(name))}
+    # The rule carries no state: nothing may tag it.
+    assert not {"events:TagResource", "events:UntagResource"} & (set(starter) | set(post))
+    # The run state: exactly these three calls, on this module's table only.
+    table = f"arn:aws:dynamodb:eu-west-1:123456789012:table/{_prefix(name)}-run-state"
+    for grants in (starter, post):
+        dynamodb = {action for action in grants if action.startswith("dynamodb:")}
+        assert dynamodb == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
+        assert all(grants[action] == {table} for action in dynamodb)
     assert starter["logs:PutLogEvents"] == {
         f"arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/{_prefix(name)}-starter:*"
     }
