@@ -21,6 +21,7 @@ from dms_automation.errors import (
     RearmError,
     ReplicationFailedError,
     StartRefusedError,
+    StateTableError,
     TaskNotFoundError,
     TriggerNotFoundError,
     WatchdogAlarm,
@@ -451,3 +452,16 @@ def test_invalid_configuration_raises_before_any_call(
         with pytest.raises(ConfigError, match="not a valid combination"):
             handler.handler(event, context)
     assert world.calls == [] and world.rule_enabled()
+
+
+@pytest.mark.parametrize(
+    ("handler", "event"), [(starter, TICK), (starter, WATCHDOG), (post_process, STOPPED)]
+)
+def test_a_missing_state_table_raises_before_anything_is_touched(
+    world: World, context: FakeContext, handler: Any, event: dict[str, Any]
+) -> None:
+    world.dynamodb.delete_table(TableName="dms-automation-state")
+    with pytest.raises(StateTableError, match="STATE_TABLE_NAME"):
+        handler.handler(event, context)
+    assert set(world.calls) <= {"GetItem", "DescribeReplicationTasks"}  # nothing was changed
+    assert world.rule_enabled() and world.task.status == "ready"
