@@ -126,6 +126,13 @@ variable "masking_rules" {
     )
     error_message = "masking_rules masks ${join(", ", [for r in var.masking_rules : "${r.schema}.${r.table}.${r.column}" if coalesce(r.where, var.masking_default_where) == "after_load"])} after load, which needs the target database: give masking_secret_arn (the Secrets Manager secret with the target's username, password, host, port, dbname; now ${var.masking_secret_arn == null ? "null" : "set"}) and masking_vpc_config (subnets and security groups from which the post-process Lambda reaches the target; now ${var.masking_vpc_config == null ? "null" : "set"}), or set where = \"dms\" on rules DMS can apply."
   }
+  validation {
+    # A full-load-and-cdc or cdc task never stops by itself: after-load masking
+    # would never run while CDC keeps writing unmasked rows.
+    condition = !contains(["full-load-and-cdc", "cdc"], var.migration_refresh_type) || length([for r in var.masking_rules : r if coalesce(r.where, var.masking_default_where) == "after_load"]) == 0
+    error_message = "masking_rules masks ${join(", ", [for r in var.masking_rules : "${r.schema}.${r.table}.${r.column}" if coalesce(r.where, var.masking_default_where) == "after_load"])} after load, but migration_refresh_type = \"${var.migration_refresh_type}\": a ${var.migration_refresh_type} task never stops by itself, so after-load masking would never run while CDC keeps writing unmasked rows. Set where = \"dms\" on these rules (DMS-native masking rules: hash, randomize_digits, mask_digits, which DMS applies to ongoing changes as well), or use migration_refresh_type = \"full-load\"."
+  }
+
 }
 
 variable "masking_secret_arn" {
