@@ -182,8 +182,9 @@ module "automation" {
 
   # Masking: with the baseline, after-load masking uses the created target's
   # secret and network; without it, what is given.
-  masking_rules         = var.masking_rules
-  masking_default_where = var.masking_default_where
+  masking_rules          = var.masking_rules
+  masking_default_where  = var.masking_default_where
+  masking_key_secret_arn = var.masking_key_secret_arn
   masking_secret_arn = (
     var.create_baseline ? (local.after_load_masking ? module.baseline[0].target_secret_arn : null) : var.masking_secret_arn
   )

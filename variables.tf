@@ -107,6 +107,12 @@ variable "masking_default_where" {
   nullable    = false
 }
 
+variable "masking_key_secret_arn" {
+  description = "Secrets Manager secret holding the HMAC key of the hash and fake_email masking rules (see modules/automation). Null: the automation creates the secret and its post-process Lambda stores a generated key in it on first use."
+  type        = string
+  default     = null
+}
+
 variable "masking_rules" {
   description = "Columns to mask, as data (see modules/automation/modules/masking-rules). With create_baseline, rules applied by DMS are added to the created task's table mappings, and after-load rules put the post-process Lambda in the baseline's subnets with access to the target and its secret. Without it, add the automation's dms_transformation_rules to your task yourself and give masking_secret_arn and masking_vpc_config for after-load rules."
   type = list(object({

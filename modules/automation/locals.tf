@@ -92,12 +92,25 @@ locals {
   # module without masking does not change.
   after_load_masking = module.masking_rules.has_after_load_rules
 
+  # The HMAC key of hash and fake_email rules: a given secret, or one the module
+  # creates empty and the post-process Lambda fills on first use (masking.tf).
+  # The Lambda gets the secret's name, known at plan time, never its value.
+  masking_key_needed      = local.after_load_masking && module.masking_rules.has_keyed_after_load_rules
+  create_masking_key      = local.masking_key_needed && var.masking_key_secret_arn == null
+  masking_key_secret_name = "${local.name_prefix}-masking-key"
+  # Secrets Manager appends "-" and 6 random characters to a secret's name.
+  masking_key_secret_arn = local.create_masking_key ? "arn:${format(local._arn_prefix, "secretsmanager")}:secret:${local.masking_key_secret_name}-??????" : var.masking_key_secret_arn
+
   post_process_environment = merge(
     local.lambda_environment,
     local.after_load_masking ? {
       MASKING_RULES      = module.masking_rules.after_load_rules_json
       MASKING_SECRET_ARN = var.masking_secret_arn
       MASKING_CHUNK_ROWS = tostring(var.masking_chunk_rows)
+    } : {},
+    local.masking_key_needed ? {
+      MASKING_KEY_SECRET   = local.create_masking_key ? local.masking_key_secret_name : var.masking_key_secret_arn
+      MASKING_KEY_GENERATE = tostring(local.create_masking_key)
     } : {},
     local.after_load_masking && var.masking_database != null ? {
       MASKING_DB_HOST = var.masking_database.host

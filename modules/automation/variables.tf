@@ -101,6 +101,17 @@ variable "masking_default_where" {
   }
 }
 
+variable "masking_key_secret_arn" {
+  description = "Secrets Manager secret holding the HMAC key of the hash and fake_email masking rules (a random string of at least 32 characters; the post-process Lambda reads it at run time, never Terraform). Null: with such after-load rules the module creates an empty secret \"<name_prefix>-masking-key\", encrypted with the module's key, and the first run stores a generated 256-bit key in it. Rotating the key changes every hashed value; see the README."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.masking_key_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$", var.masking_key_secret_arn))
+    error_message = "masking_key_secret_arn = \"${coalesce(var.masking_key_secret_arn, "null")}\" is not a Secrets Manager secret ARN; expected arn:<partition>:secretsmanager:<region>:<12-digit account>:secret:<name>-<6 characters>, or null for a key the module creates."
+  }
+}
+
 variable "masking_rules" {
   description = "Columns to mask, as data (see modules/automation/modules/masking-rules): { schema, table, column, strategy, where = optional, options = optional }. Rules applied by DMS come out as the dms_transformation_rules output (add them to the task's table mappings); rules applied after load are run by the post-process Lambda, which then needs masking_secret_arn and masking_vpc_config."
   type = list(object({
@@ -129,7 +140,7 @@ variable "masking_rules" {
   validation {
     # A full-load-and-cdc or cdc task never stops by itself: after-load masking
     # would never run while CDC keeps writing unmasked rows.
-    condition = !contains(["full-load-and-cdc", "cdc"], var.migration_refresh_type) || length([for r in var.masking_rules : r if coalesce(r.where, var.masking_default_where) == "after_load"]) == 0
+    condition     = !contains(["full-load-and-cdc", "cdc"], var.migration_refresh_type) || length([for r in var.masking_rules : r if coalesce(r.where, var.masking_default_where) == "after_load"]) == 0
     error_message = "masking_rules masks ${join(", ", [for r in var.masking_rules : "${r.schema}.${r.table}.${r.column}" if coalesce(r.where, var.masking_default_where) == "after_load"])} after load, but migration_refresh_type = \"${var.migration_refresh_type}\": a ${var.migration_refresh_type} task never stops by itself, so after-load masking would never run while CDC keeps writing unmasked rows. Set where = \"dms\" on these rules (DMS-native masking rules: hash, randomize_digits, mask_digits, which DMS applies to ongoing changes as well), or use migration_refresh_type = \"full-load\"."
   }
 

@@ -38,8 +38,9 @@ OK = {"schema": "hr", "table": "employees", "column": "ssn", "strategy": "hash"}
         ({"schema": "a" * 65}, "schema name"),
         ({"where": "later"}, "where='later' is not allowed; use one of: dms, after_load"),
         ({"strategy": "redact", "where": "dms"}, "DMS cannot apply strategy redact"),
-        ({"options": {"salt": "s"}, "where": "dms"}, "DMS's hash mask takes no salt"),
-        ({"options": {"keep_last": 4}}, "option(s) keep_last do not apply to strategy hash; allowed: salt"),
+        ({"options": {"salt": "s"}}, "options.salt is no longer accepted"),
+        ({"options": {"salt": "s"}, "where": "dms"}, "keyed by the masking key in Secrets Manager"),
+        ({"options": {"keep_last": 4}}, "option(s) keep_last do not apply to strategy hash; allowed: none"),
         ({"strategy": "redact", "options": {"keep_last": -1}}, "keep_last=-1 must be a whole number"),
         ({"strategy": "redact", "options": {"mask_char": "**"}}, "mask_char='**' must be one printable"),
         ({"strategy": "fixed"}, "strategy fixed needs options.value"),
@@ -57,14 +58,17 @@ def test_rules_parse_from_the_rendered_json_with_nulls_for_unset_options() -> No
         {
             "default_where": "after_load",
             "rules": [
-                {**OK, "where": None, "options": {"salt": "s", "keep_last": None}},
+                {**OK, "where": None, "options": {"domain": None, "keep_last": None}},
                 {"schema": "hr", "table": "employees", "column": "phone", "strategy": "randomize_digits",
                  "where": "dms", "options": {}},
             ],
         }
     )  # fmt: skip
     rules = parse_rules(rendered)
-    assert [(r.column, r.where, r.salt) for r in rules] == [("ssn", "after_load", "s"), ("phone", "dms", "")]
+    assert [(r.column, r.where, dict(r.options)) for r in rules] == [
+        ("ssn", "after_load", {}),
+        ("phone", "dms", {}),
+    ]
 
 
 def test_one_rule_per_column() -> None:

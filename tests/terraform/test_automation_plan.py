@@ -26,6 +26,7 @@ RULE_ARN = "arn:aws:events:eu-west-1:123456789012:rule/dms-orders-refresh-trigge
 SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:qa-target-AbCdEf"
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 # Actions with no resource-level permissions (Service Authorization Reference): "*" is allowed only for them.
+KEY_VARIABLES = ("MASKING_KEY_SECRET", "MASKING_KEY_GENERATE")
 NO_RESOURCE_LEVEL = {
     "dms:DescribeReplicationTasks",
     "dms:DescribeConnections",
@@ -36,8 +37,15 @@ NO_RESOURCE_LEVEL = {
 
 
 @functools.cache
+def plan_of(name: str) -> dict[str, Any]:
+    """``terraform show -json`` of the case's plan."""
+    plan = plan_case(FIXTURE, Case(CASES_DIR / f"{name}.tfvars", CASES_DIR / f"{name}.yaml"))
+    return {"raw": plan._raw, "summary": summarise(plan)}
+
+
 def summary_of(name: str) -> dict[str, Any]:
-    return summarise(plan_case(FIXTURE, Case(CASES_DIR / f"{name}.tfvars", CASES_DIR / f"{name}.yaml")))
+    summary: dict[str, Any] = plan_of(name)["summary"]
+    return summary
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
@@ -287,7 +295,7 @@ def test_after_load_masking_gives_the_post_process_lambda_rules_network_and_secr
     for action in scoped:
         assert post_grants[action] == {interfaces}
     assert post_grants["ec2:DescribeNetworkInterfaces"] == {"*"}
-    assert post_grants["secretsmanager:GetSecretValue"] == {SECRET_ARN}
+    assert SECRET_ARN in post_grants["secretsmanager:GetSecretValue"]
     for action, resources in post_grants.items():
         if "*" in resources:
             assert action in NO_RESOURCE_LEVEL, f"post_process: {action} is granted on '*'"
@@ -297,6 +305,32 @@ def test_after_load_masking_gives_the_post_process_lambda_rules_network_and_secr
         "StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}
     }
     assert not any(action.startswith(("ec2:", "secretsmanager:")) for action in starter_grants)
+
+
+def test_the_masking_key_never_reaches_a_plan_an_output_or_a_lambda_environment() -> None:
+    name = "masking-after-load"
+    raw, summary = plan_of(name)["raw"], summary_of(name)
+    # The module creates the secret, never a version of it: the post-process Lambda stores the key.
+    secret = summary["values"]["module.automation.aws_secretsmanager_secret.masking_key[0]"]
+    assert secret["name"] == "dms-orders-refresh-masking-key"
+    assert secret["kms_key_id"] == KEY_ARN
+    assert "aws_secretsmanager_secret_version" not in summary["counts"]
+    # Values, changes, variables and outputs; the configuration only describes inputs.
+    text = json.dumps({key: value for key, value in raw.items() if key != "configuration"})
+    assert "secret_string" not in text
+    assert "salt" not in text.lower()
+    for role in ("starter", "post_process"):
+        variables = _function(name, role)["environment"][0]["variables"]
+        assert not [
+            k for k in variables if "SALT" in k or (k.startswith("MASKING_KEY") and k not in KEY_VARIABLES)
+        ]
+    variables = _function(name, "post_process")["environment"][0]["variables"]
+    assert variables["MASKING_KEY_SECRET"] == "dms-orders-refresh-masking-key"  # a name, not a value
+    assert variables["MASKING_KEY_GENERATE"] == "true"
+    grants = _grants(_policies(summary)["post_process"])
+    key_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dms-orders-refresh-masking-key-??????"
+    assert grants["secretsmanager:GetSecretValue"] == {SECRET_ARN, key_arn}
+    assert grants["secretsmanager:PutSecretValue"] == {key_arn}
 
 
 def test_dms_masking_is_an_output_and_leaves_the_lambdas_alone() -> None:

@@ -14,12 +14,15 @@ from typing import Any
 
 from .connection import SecretError, connection_settings, from_secret
 from .engine import DEFAULT_CHUNK_ROWS, DEFAULT_PROGRESS_SCHEMA, PROGRESS_TABLE, MaskingError, Progress, run
+from .key import KEYED_STRATEGIES, MaskingKey, MaskingKeyError, read_key
 from .rules import STRATEGIES, MaskingRule, MaskingRuleError, parse_rules
 
 __all__ = [
     "PROGRESS_TABLE",
     "STRATEGIES",
     "MaskingError",
+    "MaskingKey",
+    "MaskingKeyError",
     "MaskingRule",
     "MaskingRuleError",
     "Progress",
@@ -29,6 +32,7 @@ __all__ = [
     "from_secret",
     "mask_after_load",
     "parse_rules",
+    "read_key",
     "run",
 ]
 
@@ -77,7 +81,9 @@ def mask_after_load(
     ``dms_automation``), ``MASKING_RESERVE_SECONDS`` (default 30), ``MASKING_SSL_CA`` (a CA bundle
     path inside the package, to require TLS), ``MASKING_DB_HOST`` / ``MASKING_DB_PORT`` /
     ``MASKING_DB_NAME`` (used where the secret lacks host, port or dbname, as RDS-managed master
-    secrets do).
+    secrets do). ``hash`` and ``fake_email`` rules need ``MASKING_KEY_SECRET`` (the name or ARN of
+    the secret holding the HMAC key; ``MASKING_KEY_GENERATE=true``: the module created it empty and
+    the first run stores a generated key).
     """
     env = os.environ if environ is None else environ
     rules = [rule for rule in parse_rules(env.get("MASKING_RULES", "")) if rule.where == "after_load"]
@@ -98,6 +104,16 @@ def mask_after_load(
         connection_factory = from_secret(
             secret, secretsmanager, env.get("MASKING_SSL_CA") or None, defaults=defaults
         )
+    key = None
+    if any(rule.strategy in KEYED_STRATEGIES for rule in rules):
+        key_secret = env.get("MASKING_KEY_SECRET", "").strip()
+        if not key_secret:
+            raise MaskingRuleError(
+                "environment variable MASKING_KEY_SECRET is missing or empty; hash and fake_email rules need "
+                "the Secrets Manager secret of the masking key"
+            )
+        generate = env.get("MASKING_KEY_GENERATE", "").strip().lower() == "true"
+        key = read_key(key_secret, secretsmanager, generate=generate)
     reserve = float(_int_env(env, "MASKING_RESERVE_SECONDS", int(DEFAULT_RESERVE_SECONDS)))
     return run(
         rules,
@@ -106,4 +122,5 @@ def mask_after_load(
         deadline_from_context(context, reserve),
         chunk_rows=_int_env(env, "MASKING_CHUNK_ROWS", DEFAULT_CHUNK_ROWS),
         progress_schema=env.get("MASKING_PROGRESS_SCHEMA", "").strip() or DEFAULT_PROGRESS_SCHEMA,
+        key=key,
     )

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .key import MaskingKey
 from .rules import MaskingRule, MaskingRuleError
 from .sql import ColumnInfo, expression, quote
 
@@ -99,11 +100,13 @@ class _TablePlan:
     keys: tuple[str, ...]
     set_sql: str
     set_params: tuple[Any, ...]
+    key_id: str = ""
 
     @property
     def fingerprint(self) -> str:
-        # Ties recorded progress to the exact masking applied (salts only as part of a digest).
-        text = json.dumps([self.set_sql, [str(p) for p in self.set_params], self.keys])
+        # Ties recorded progress to the exact masking applied: the masking key only by its id.
+        params = ["<key>" if isinstance(p, bytes) else str(p) for p in self.set_params]
+        text = json.dumps([self.set_sql, params, self.keys, self.key_id])
         return hashlib.sha256(text.encode()).hexdigest()
 
     @property
@@ -219,7 +222,7 @@ def _primary_key(cursor: Any, schema: str, table: str) -> tuple[str, ...]:
     return tuple(str(row[0]) for row in cursor.fetchall())
 
 
-def plan_tables(cursor: Any, rules: Iterable[MaskingRule]) -> list[_TablePlan]:
+def plan_tables(cursor: Any, rules: Iterable[MaskingRule], key: MaskingKey | None = None) -> list[_TablePlan]:
     """Check every rule against the live schema before any row changes; one plan per table."""
     plans = []
     for (schema, table), table_rules in group_rules(rules).items():
@@ -246,11 +249,19 @@ def plan_tables(cursor: Any, rules: Iterable[MaskingRule]) -> list[_TablePlan]:
                     f"masking rule {rule.name!r}: {rule.column} is part of the primary key, which after-load "
                     'masking walks; mask it in DMS (where = "dms", strategy hash) instead'
                 )
-            sql, values = expression(rule, info)
+            sql, values = expression(rule, info, key)
             assignments.append(f"{quote(info.name)} = {sql}")
             params.extend(values)
         plans.append(
-            _TablePlan(schema, table, tuple(table_rules), keys, ", ".join(assignments), tuple(params))
+            _TablePlan(
+                schema,
+                table,
+                tuple(table_rules),
+                keys,
+                ", ".join(assignments),
+                tuple(params),
+                key.id if key else "",
+            )
         )
     return plans
 
@@ -284,8 +295,11 @@ def run(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress_schema: str = DEFAULT_PROGRESS_SCHEMA,
     clock: Callable[[], float] = time.monotonic,
+    key: MaskingKey | None = None,
 ) -> Progress:
     """Mask every after-load rule's column; returns when done, or before ``deadline`` (a ``clock()`` time).
+
+    ``key``: the HMAC key of ``hash`` and ``fake_email`` rules (``key.read_key``).
 
     ``Progress.done`` is False when time ran out: call again with the same ``run_id`` (a fresh
     invocation) to continue. Calling again after it is done changes nothing. Raises
@@ -306,7 +320,7 @@ def run(
         connection.autocommit(False)
         with connection.cursor() as cursor:
             progress_table = ensure_progress_table(cursor, progress_schema)
-            plans = plan_tables(cursor, rules)
+            plans = plan_tables(cursor, rules, key)
             connection.commit()
             slowest = 0.0
             for plan in plans:

@@ -23,6 +23,11 @@ output "has_after_load_rules" {
   value       = length(local.after_load_rules) > 0
 }
 
+output "has_keyed_after_load_rules" {
+  description = "True when some after-load rule (hash, fake_email) needs the masking key."
+  value       = length([for r in local.after_load_rules : r if contains(["hash", "fake_email"], r.strategy)]) > 0
+}
+
 output "has_dms_rules" {
   description = "True when DMS applies some masking (the replication instance must run DMS 3.5.4 or later)."
   value       = length(local.dms_rules) > 0
