@@ -72,7 +72,7 @@ locals {
   create_masking_vpc_endpoints = local.baseline_masking_network && var.baseline.vpc_id == null
 
   # The AWS APIs the post-process Lambda calls from inside the VPC.
-  masking_vpc_endpoint_services = local.create_masking_vpc_endpoints ? toset(["dms", "events", "lambda", "secretsmanager"]) : toset([])
+  masking_vpc_endpoint_services = local.create_masking_vpc_endpoints ? toset(["dms", "events", "lambda", "secretsmanager", "ssm"]) : toset([])
 }
 
 data "aws_region" "current" {}

@@ -225,6 +225,15 @@ data "aws_iam_policy_document" "post_process" {
   }
 
   dynamic "statement" {
+    for_each = local.after_load_masking ? [1] : []
+    content {
+      sid       = "ReadMaskingRules"
+      actions   = ["ssm:GetParameter"]
+      resources = [local.masking_rules_parameter_arn]
+    }
+  }
+
+  dynamic "statement" {
     for_each = local.masking_key_needed ? [1] : []
     content {
       sid       = "ReadMaskingKey"

@@ -101,12 +101,23 @@ locals {
   # Secrets Manager appends "-" and 6 random characters to a secret's name.
   masking_key_secret_arn = local.create_masking_key ? "arn:${format(local._arn_prefix, "secretsmanager")}:secret:${local.masking_key_secret_name}-??????" : var.masking_key_secret_arn
 
+  # The rules go to an SSM parameter (masking.tf), compressed; the Lambda gets
+  # its name. Every rule is in it, those DMS applies included, for the coverage check.
+  masking_rules_parameter_name = "/${local.name_prefix}/masking-rules"
+  masking_rules_parameter_arn  = "arn:${format(local._arn_prefix, "ssm")}:parameter${local.masking_rules_parameter_name}"
+  masking_document = {
+    version = 1
+    rules   = module.masking_rules.rules
+  }
+  masking_rules_value       = base64gzip(jsonencode(local.masking_document))
+  masking_rules_value_bytes = length(local.masking_rules_value)
+
   post_process_environment = merge(
     local.lambda_environment,
     local.after_load_masking ? {
-      MASKING_RULES      = module.masking_rules.after_load_rules_json
-      MASKING_SECRET_ARN = var.masking_secret_arn
-      MASKING_CHUNK_ROWS = tostring(var.masking_chunk_rows)
+      MASKING_RULES_PARAMETER = local.masking_rules_parameter_name
+      MASKING_SECRET_ARN      = var.masking_secret_arn
+      MASKING_CHUNK_ROWS      = tostring(var.masking_chunk_rows)
     } : {},
     local.masking_key_needed ? {
       MASKING_KEY_SECRET   = local.create_masking_key ? local.masking_key_secret_name : var.masking_key_secret_arn
@@ -119,8 +130,10 @@ locals {
     } : {},
   )
 
-  # Lambda keeps at most 4 KB of environment variables (names and values).
-  post_process_environment_bytes = sum([for k, v in local.post_process_environment : length(k) + length(v)])
+  # Lambda refuses more than 4 KB of environment variables, measured as the JSON
+  # of the map: quotes, separators and every escaped character count.
+  starter_environment_bytes      = length(jsonencode(local.lambda_environment))
+  post_process_environment_bytes = length(jsonencode(local.post_process_environment))
 
   # EC2 ARNs of the masking subnets and security groups, for the
   # CreateNetworkInterface grant.

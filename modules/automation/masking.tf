@@ -20,3 +20,34 @@ resource "aws_secretsmanager_secret" "masking_key" {
   kms_key_id  = local.kms_key_arn
   tags        = var.tags
 }
+
+################################################################################
+# After-load masking: the rules, in an SSM parameter the post-process Lambda
+# reads at run time
+#
+# Lambda refuses an environment over 4 KB, measured as the JSON of the
+# variables, so rules in the environment fail to apply from about 30 rules on.
+# The parameter holds the rules document gzip-compressed and base64-encoded:
+# about 13 bytes a rule with realistic names, so a Standard parameter (4 KB)
+# holds some 300 rules and an Advanced one (8 KB) some 600.
+################################################################################
+
+resource "aws_ssm_parameter" "masking_rules" {
+  count = local.after_load_masking ? 1 : 0
+
+  name        = local.masking_rules_parameter_name
+  description = "After-load masking rules of DMS task ${var.replication_task_id} (gzip, base64), read by its post-process Lambda."
+  type        = "SecureString"
+  key_id      = local.kms_key_arn
+  value       = local.masking_rules_value
+  # The provider recreates a parameter moved down from Advanced to Standard.
+  tier = local.masking_rules_value_bytes <= 4096 ? "Standard" : "Advanced"
+  tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = local.masking_rules_value_bytes <= 8192
+      error_message = "The masking rules document is ${local.masking_rules_value_bytes} bytes once compressed, over the 8 KB of an Advanced SSM parameter (about 600 rules with realistic names): move rules that DMS can apply to where = \"dms\", or split the task."
+    }
+  }
+}

@@ -158,7 +158,7 @@ variable "masking_secret_arn" {
 }
 
 variable "masking_vpc_config" {
-  description = "Subnets and security groups of the post-process Lambda when it masks after load: the security groups must be allowed into the target database, and the subnets need a route to the DMS, EventBridge, Lambda and Secrets Manager APIs (a NAT gateway or interface endpoints). Unused without after-load masking rules."
+  description = "Subnets and security groups of the post-process Lambda when it masks after load: the security groups must be allowed into the target database, and the subnets need a route to the DMS, EventBridge, Lambda, Secrets Manager and SSM APIs (a NAT gateway or interface endpoints). Unused without after-load masking rules."
   type = object({
     subnet_ids         = list(string)
     security_group_ids = list(string)

@@ -15,7 +15,19 @@ import pytest
 import yaml
 
 from dms_automation.config import VALID_COMBINATIONS
-from tests.terraform.inventory import Case, check, collect, plan_case, refusal, regenerate_hint, summarise
+from dms_automation.masking import document as masking_document
+from dms_automation.masking import parse_rules
+from tests.terraform import many_rules
+from tests.terraform.inventory import (
+    Case,
+    check,
+    collect,
+    error_text,
+    plan_case,
+    refusal,
+    regenerate_hint,
+    summarise,
+)
 from tests.tf import env, initialised, repo_path
 
 FIXTURE = "tests/terraform/fixtures/automation"
@@ -266,9 +278,21 @@ def test_after_load_masking_gives_the_post_process_lambda_rules_network_and_secr
     name = "masking-after-load"
     post = _function(name, "post_process")
     variables = post["environment"][0]["variables"]
-    document = json.loads(variables["MASKING_RULES"])
+    parameter = summary_of(name)["values"]["module.automation.aws_ssm_parameter.masking_rules[0]"]
+    assert variables["MASKING_RULES_PARAMETER"] == parameter["name"] == "/dms-orders-refresh/masking-rules"
+    assert (parameter["type"], parameter["key_id"], parameter["tier"]) == (
+        "SecureString",
+        KEY_ARN,
+        "Standard",
+    )
+    document = masking_document.decode(parameter["value"], "the parameter")
     assert document["version"] == 1
-    assert [(r["column"], r["strategy"]) for r in document["rules"]] == [("ssn", "hash"), ("card", "redact")]
+    # Every rule, those DMS applies included (the coverage check counts them as masked).
+    assert [(r["column"], r["strategy"], r["where"]) for r in document["rules"]] == [
+        ("ssn", "hash", "after_load"),
+        ("card", "redact", "after_load"),
+        ("phone", "mask_digits", "dms"),
+    ]
     assert variables["MASKING_SECRET_ARN"] == SECRET_ARN
     assert variables["MASKING_CHUNK_ROWS"] == "5000"
     # masking_database completes secrets that lack host/port (RDS-managed master secrets).
@@ -295,6 +319,9 @@ def test_after_load_masking_gives_the_post_process_lambda_rules_network_and_secr
     for action in scoped:
         assert post_grants[action] == {interfaces}
     assert post_grants["ec2:DescribeNetworkInterfaces"] == {"*"}
+    assert post_grants["ssm:GetParameter"] == {
+        "arn:aws:ssm:eu-west-1:123456789012:parameter/dms-orders-refresh/masking-rules"
+    }
     assert SECRET_ARN in post_grants["secretsmanager:GetSecretValue"]
     for action, resources in post_grants.items():
         if "*" in resources:
@@ -331,6 +358,44 @@ def test_the_masking_key_never_reaches_a_plan_an_output_or_a_lambda_environment(
     key_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dms-orders-refresh-masking-key-??????"
     assert grants["secretsmanager:GetSecretValue"] == {SECRET_ARN, key_arn}
     assert grants["secretsmanager:PutSecretValue"] == {key_arn}
+
+
+def _lambda_environment_bytes(variables: dict[str, str]) -> int:
+    """How Lambda measures an environment against its 4 KB: the JSON of the variables map."""
+    return len(json.dumps(variables, separators=(",", ":")).encode())
+
+
+def test_200_after_load_rules_plan_and_every_lambda_environment_fits_4_kb() -> None:
+    name = "masking-after-load-200-rules"
+    summary = summary_of(name)
+    for role in ("starter", "post_process"):
+        variables = _function(name, role)["environment"][0]["variables"]
+        assert _lambda_environment_bytes(variables) <= 4096, role
+    parameter = summary["values"]["module.automation.aws_ssm_parameter.masking_rules[0]"]
+    rules = parse_rules(masking_document.decode(parameter["value"], "the parameter")["rules"])
+    assert [(r.schema, r.table, r.column, r.strategy) for r in rules] == [
+        (r["schema"], r["table"], r["column"], r["strategy"]) for r in many_rules.rules(200)
+    ]
+    # 200 rules compress to a Standard parameter (4 KB): Advanced (8 KB) is kept for more.
+    assert parameter["tier"] == "Standard" and len(parameter["value"]) <= 4096
+    # A given key: read, never written, and no secret created.
+    grants = _grants(_policies(summary)["post_process"])
+    given_key = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:qa-masking-key-AbCdEf"
+    assert grants["secretsmanager:GetSecretValue"] == {SECRET_ARN, given_key}
+    assert "secretsmanager:PutSecretValue" not in grants
+    assert "aws_secretsmanager_secret" not in summary["counts"]
+    variables = _function(name, "post_process")["environment"][0]["variables"]
+    assert (variables["MASKING_KEY_SECRET"], variables["MASKING_KEY_GENERATE"]) == (given_key, "false")
+
+
+def test_rules_past_an_advanced_parameter_are_refused_at_plan_time_naming_the_size(tmp_path: Path) -> None:
+    tfvars = tmp_path / "many.tfvars"
+    tfvars.write_text(many_rules.tfvars(1500, many_rules.COMMON))
+    with pytest.raises(Exception) as refused:
+        initialised(FIXTURE).plan(output=True, tf_var_file=str(tfvars))
+    text = error_text(refused.value)
+    assert "The masking rules document is" in text and "bytes once compressed" in text
+    assert "over the 8 KB of an Advanced SSM parameter" in text
 
 
 def test_dms_masking_is_an_output_and_leaves_the_lambdas_alone() -> None:

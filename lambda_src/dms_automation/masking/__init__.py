@@ -1,8 +1,9 @@
 """Masking of the target after a load: rules as data, applied as set-based, chunked, resumable SQL.
 
-The post-process handler calls ``mask_after_load(run_id, context)``: it reads the rules and the
-database secret from the environment, masks until the Lambda is close to its time limit and
-returns a ``Progress``; ``Progress.done`` False means "invoke again with the same run_id".
+The post-process handler calls ``mask_after_load(run_id, context)``: it reads the rules (from the
+SSM parameter the environment names), the database secret and the masking key, masks until the
+Lambda is close to its time limit and returns a ``Progress``; ``Progress.done`` False means
+"invoke again with the same run_id".
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from . import document
 from .connection import SecretError, connection_settings, from_secret
 from .engine import DEFAULT_CHUNK_ROWS, DEFAULT_PROGRESS_SCHEMA, PROGRESS_TABLE, MaskingError, Progress, run
 from .key import KEYED_STRATEGIES, MaskingKey, MaskingKeyError, read_key
@@ -71,12 +73,13 @@ def mask_after_load(
     environ: Mapping[str, str] | None = None,
     secretsmanager: Any = None,
     connection_factory: Callable[[], Any] | None = None,
+    ssm: Any = None,
 ) -> Progress:
-    """Apply the after-load rules of ``MASKING_RULES`` to the database of ``MASKING_SECRET_ARN``.
+    """Apply the after-load masking rules to the database of ``MASKING_SECRET_ARN``.
 
-    Environment: ``MASKING_RULES`` (the ``after_load_rules_json`` output of the masking-rules
-    submodule of modules/automation;
-    empty or unset: nothing to do), ``MASKING_SECRET_ARN`` (required when there are rules),
+    Environment: ``MASKING_RULES_PARAMETER`` (the SSM parameter modules/automation writes the
+    rules to, see ``document``) or ``MASKING_RULES`` (the rules' JSON; both empty or unset:
+    nothing to do), ``MASKING_SECRET_ARN`` (required when there are rules),
     optional ``MASKING_CHUNK_ROWS`` (default 10000), ``MASKING_PROGRESS_SCHEMA`` (default
     ``dms_automation``), ``MASKING_RESERVE_SECONDS`` (default 30), ``MASKING_SSL_CA`` (a CA bundle
     path inside the package, to require TLS), ``MASKING_DB_HOST`` / ``MASKING_DB_PORT`` /
@@ -86,7 +89,14 @@ def mask_after_load(
     the first run stores a generated key).
     """
     env = os.environ if environ is None else environ
-    rules = [rule for rule in parse_rules(env.get("MASKING_RULES", "")) if rule.where == "after_load"]
+    loaded = document.load(env, ssm)
+    default_where = "after_load"
+    if isinstance(loaded, dict):
+        default_where = str(loaded.get("default_where") or default_where)
+        loaded = loaded.get("rules", [])
+    if not isinstance(loaded, list):
+        raise MaskingRuleError('masking rules must be a JSON list, or an object {"rules": [...]}')
+    rules = [rule for rule in parse_rules(loaded, default_where) if rule.where == "after_load"]
     if not rules:
         return Progress(run_id=run_id, done=True)
     if connection_factory is None:
