@@ -185,6 +185,10 @@ module "automation" {
   masking_rules          = var.masking_rules
   masking_default_where  = var.masking_default_where
   masking_key_secret_arn = var.masking_key_secret_arn
+  # Null falls back to the automation's default list.
+  masking_sensitive_column_patterns = var.masking_sensitive_column_patterns
+  masking_coverage_schemas          = var.masking_coverage_schemas
+  fail_on_unmasked_columns          = var.fail_on_unmasked_columns
   masking_secret_arn = (
     var.create_baseline ? (local.after_load_masking ? module.baseline[0].target_secret_arn : null) : var.masking_secret_arn
   )

@@ -108,6 +108,11 @@ locals {
   masking_document = {
     version = 1
     rules   = module.masking_rules.rules
+    coverage = {
+      patterns = var.masking_sensitive_column_patterns
+      schemas  = var.masking_coverage_schemas
+      fail     = var.fail_on_unmasked_columns
+    }
   }
   masking_rules_value       = base64gzip(jsonencode(local.masking_document))
   masking_rules_value_bytes = length(local.masking_rules_value)
@@ -148,6 +153,9 @@ locals {
   # (lambda_src/dms_automation/log.py); the task-failed alarm counts the
   # "run-failed" ones.
   task_failed_log_pattern = "{ $.decision = \"run-failed\" }"
+  # ... and one "masking-coverage" line per masked load, with the number of
+  # sensitive-looking columns no rule masks (lambda_src/dms_automation/masking).
+  masking_coverage_log_pattern = "{ $.decision = \"masking-coverage\" }"
 
   alarm_actions = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]
 }

@@ -15,6 +15,13 @@ variable "alarm_sns_topic_arn" {
   }
 }
 
+variable "fail_on_unmasked_columns" {
+  description = "After-load masking: whether a column that looks sensitive (masking_sensitive_column_patterns) and that no masking rule covers fails the run, keeping the trigger disabled, instead of a warning in the run report and the UnmaskedColumns metric. With true, an alarm watches the metric too."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "kms_key_arn" {
   description = "Customer managed KMS key ARN for the SNS topic, the Lambda environment, the log groups and the dead-letter queue; its key policy must admit DMS, CloudWatch Logs, SNS and EventBridge as the README lists. Null: the module creates a key for the topic, the Lambda environment and the log groups (kms_key_arn output), and the dead-letter queue uses SQS-managed encryption."
   type        = string
@@ -71,6 +78,18 @@ variable "masking_chunk_rows" {
   validation {
     condition     = var.masking_chunk_rows >= 1 && var.masking_chunk_rows <= 1000000 && floor(var.masking_chunk_rows) == var.masking_chunk_rows
     error_message = "masking_chunk_rows = ${var.masking_chunk_rows} is not allowed; use a whole number of rows from 1 to 1000000."
+  }
+}
+
+variable "masking_coverage_schemas" {
+  description = "Schemas of the target whose columns the coverage check reads after each masked load (base tables only). Empty: the schemas the masking rules name."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for s in var.masking_coverage_schemas : can(regex("^[A-Za-z0-9_$]{1,64}$", s))])
+    error_message = "masking_coverage_schemas ${jsonencode(var.masking_coverage_schemas)}: every schema name must be 1-64 letters, digits, '_' or '$'."
   }
 }
 
@@ -154,6 +173,31 @@ variable "masking_secret_arn" {
   validation {
     condition     = var.masking_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$", var.masking_secret_arn))
     error_message = "masking_secret_arn = \"${coalesce(var.masking_secret_arn, "null")}\" is not a Secrets Manager secret ARN; expected arn:<partition>:secretsmanager:<region>:<12-digit account>:secret:<name>-<6 characters>, or null."
+  }
+}
+
+variable "masking_sensitive_column_patterns" {
+  description = "Regular expressions (Python syntax, searched case-insensitively in each column name) of the columns that look sensitive: after each masked load, columns matching one that no masking rule covers are reported (and fail the run with fail_on_unmasked_columns). The default covers e-mail, phone, SSN, national and tax IDs, birth dates, cards, IBAN and bank accounts, addresses, passports, salaries, personal names and driver's licences. Empty: no check."
+  type        = list(string)
+  default = [
+    "e_?mail",
+    "phone|mobile|(^|_)fax($|_)",
+    "(^|_)ssn($|_)|social_?security",
+    "national_?id|(^|_)nin($|_)|tax_?(id|identifier|number)",
+    "birth|(^|_)dob($|_)",
+    "card_?(number|no|num)|credit_?card|(^|_)card($|_)|(^|_)cvv($|_)",
+    "iban|bank_?account|account_?number",
+    "address|street|postal_?code|zip_?code|post_?code",
+    "passport",
+    "salary|wage|income",
+    "(^|_)(first|last|middle|full|given|family|sur|maiden|user|customer|contact)_?name($|_)|^name$",
+    "driver_?licen[cs]e",
+  ]
+  nullable = false
+
+  validation {
+    condition     = alltrue([for p in var.masking_sensitive_column_patterns : length(p) > 0 && can(regexall(p, ""))])
+    error_message = "masking_sensitive_column_patterns: every pattern must be a non-empty regular expression; check: ${join(", ", [for p in var.masking_sensitive_column_patterns : jsonencode(p) if !(length(p) > 0 && can(regexall(p, "")))])}."
   }
 }
 

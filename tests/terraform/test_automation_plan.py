@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from dms_automation.config import VALID_COMBINATIONS
+from dms_automation.masking import DEFAULT_PATTERNS, CoverageSettings, parse_rules
 from dms_automation.masking import document as masking_document
-from dms_automation.masking import parse_rules
 from tests.terraform import many_rules
 from tests.terraform.inventory import (
     Case,
@@ -396,6 +396,25 @@ def test_rules_past_an_advanced_parameter_are_refused_at_plan_time_naming_the_si
     text = error_text(refused.value)
     assert "The masking rules document is" in text and "bytes once compressed" in text
     assert "over the 8 KB of an Advanced SSM parameter" in text
+
+
+def test_the_coverage_check_is_configured_in_the_rules_document_with_a_metric_and_an_alarm() -> None:
+    values = summary_of("masking-after-load")["values"]
+    parameter = values["module.automation.aws_ssm_parameter.masking_rules[0]"]
+    settings = CoverageSettings.from_document(masking_document.decode(parameter["value"], "p")["coverage"])
+    assert settings == CoverageSettings(patterns=DEFAULT_PATTERNS, schemas=("hr", "payroll"), fail=True)
+    metric = values["module.automation.aws_cloudwatch_log_metric_filter.unmasked_columns[0]"]
+    assert metric["log_group_name"] == "/aws/lambda/dms-orders-refresh-post-process"
+    (transformation,) = metric["metric_transformation"]
+    assert (transformation["name"], transformation["value"]) == ("UnmaskedColumns", "$.uncovered_count")
+    alarm = values["module.automation.aws_cloudwatch_metric_alarm.unmasked_columns[0]"]
+    assert (alarm["statistic"], alarm["threshold"]) == ("Maximum", 1)
+    # Without fail_on_unmasked_columns: the metric, no alarm; the default patterns, the rules' schemas.
+    summary = summary_of("masking-after-load-200-rules")
+    assert "module.automation.aws_cloudwatch_metric_alarm.unmasked_columns[0]" not in summary["values"]
+    parameter = summary["values"]["module.automation.aws_ssm_parameter.masking_rules[0]"]
+    coverage = masking_document.decode(parameter["value"], "p")["coverage"]
+    assert coverage == {"patterns": list(DEFAULT_PATTERNS), "schemas": [], "fail": False}
 
 
 def test_dms_masking_is_an_output_and_leaves_the_lambdas_alone() -> None:

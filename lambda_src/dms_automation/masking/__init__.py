@@ -13,15 +13,20 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from dms_automation.log import DecisionLog
+
 from . import document
 from .connection import SecretError, connection_settings, from_secret
 from .engine import DEFAULT_CHUNK_ROWS, DEFAULT_PROGRESS_SCHEMA, PROGRESS_TABLE, MaskingError, Progress, run
 from .key import KEYED_STRATEGIES, MaskingKey, MaskingKeyError, read_key
 from .rules import STRATEGIES, MaskingRule, MaskingRuleError, parse_rules
+from .sensitive import DEFAULT_PATTERNS, MAX_LISTED, CoverageSettings, UnmaskedColumnsError, coverage
 
 __all__ = [
+    "DEFAULT_PATTERNS",
     "PROGRESS_TABLE",
     "STRATEGIES",
+    "CoverageSettings",
     "MaskingError",
     "MaskingKey",
     "MaskingKeyError",
@@ -29,7 +34,9 @@ __all__ = [
     "MaskingRuleError",
     "Progress",
     "SecretError",
+    "UnmaskedColumnsError",
     "connection_settings",
+    "coverage",
     "deadline_from_context",
     "from_secret",
     "mask_after_load",
@@ -90,13 +97,15 @@ def mask_after_load(
     """
     env = os.environ if environ is None else environ
     loaded = document.load(env, ssm)
-    default_where = "after_load"
+    default_where, settings = "after_load", CoverageSettings()
     if isinstance(loaded, dict):
         default_where = str(loaded.get("default_where") or default_where)
+        settings = CoverageSettings.from_document(loaded.get("coverage"))
         loaded = loaded.get("rules", [])
     if not isinstance(loaded, list):
         raise MaskingRuleError('masking rules must be a JSON list, or an object {"rules": [...]}')
-    rules = [rule for rule in parse_rules(loaded, default_where) if rule.where == "after_load"]
+    every_rule = parse_rules(loaded, default_where)
+    rules = [rule for rule in every_rule if rule.where == "after_load"]
     if not rules:
         return Progress(run_id=run_id, done=True)
     if connection_factory is None:
@@ -125,12 +134,59 @@ def mask_after_load(
         generate = env.get("MASKING_KEY_GENERATE", "").strip().lower() == "true"
         key = read_key(key_secret, secretsmanager, generate=generate)
     reserve = float(_int_env(env, "MASKING_RESERVE_SECONDS", int(DEFAULT_RESERVE_SECONDS)))
-    return run(
+    progress_schema = env.get("MASKING_PROGRESS_SCHEMA", "").strip() or DEFAULT_PROGRESS_SCHEMA
+    progress = run(
         rules,
         connection_factory,
         run_id,
         deadline_from_context(context, reserve),
         chunk_rows=_int_env(env, "MASKING_CHUNK_ROWS", DEFAULT_CHUNK_ROWS),
-        progress_schema=env.get("MASKING_PROGRESS_SCHEMA", "").strip() or DEFAULT_PROGRESS_SCHEMA,
+        progress_schema=progress_schema,
         key=key,
     )
+    if progress.done:
+        check_coverage(progress, every_rule, connection_factory, settings, progress_schema, context)
+    return progress
+
+
+def check_coverage(
+    progress: Progress,
+    rules: list[MaskingRule],
+    connection_factory: Callable[[], Any],
+    settings: CoverageSettings,
+    progress_schema: str = DEFAULT_PROGRESS_SCHEMA,
+    context: Any = None,
+) -> list[str]:
+    """Run the coverage check after a masked load: sets ``progress.uncovered``, writes one
+    ``masking-coverage`` decision line (the UnmaskedColumns metric counts ``uncovered_count``) and
+    raises ``UnmaskedColumnsError`` when ``settings.fail`` and a column is left unmasked."""
+    uncovered = coverage(connection_factory, rules, settings.patterns, settings.schemas, [progress_schema])
+    progress.uncovered = uncovered
+    log = DecisionLog("post_process", str(getattr(context, "aws_request_id", "") or ""))
+    fields: dict[str, Any] = {
+        "seen": f"run {progress.run_id}: {len(uncovered)} column(s) that look sensitive and no rule masks",
+        "uncovered_count": len(uncovered),
+        "uncovered_columns": uncovered[:MAX_LISTED],
+    }
+    if not uncovered:
+        log.info("masking-coverage", done="nothing", why="every sensitive-looking column is masked", **fields)
+        return uncovered
+    if settings.fail:
+        log.error(
+            "masking-coverage",
+            done="failed the run; the trigger stays disabled",
+            why="fail_on_unmasked_columns is set",
+            **fields,
+        )
+        listed = ", ".join(uncovered[:20]) + (" ..." if len(uncovered) > 20 else "")
+        raise UnmaskedColumnsError(
+            f"{len(uncovered)} column(s) look sensitive and no masking rule covers them: {listed}; add rules "
+            "for them, or narrow masking_sensitive_column_patterns, or set fail_on_unmasked_columns = false"
+        )
+    log.warning(
+        "masking-coverage",
+        done="reported",
+        why="add masking rules for these columns, or narrow masking_sensitive_column_patterns",
+        **fields,
+    )
+    return uncovered

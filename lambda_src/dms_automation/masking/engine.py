@@ -70,13 +70,19 @@ class Progress:
     run_id: str
     done: bool
     tables: list[TableProgress] = field(default_factory=list)
+    # schema.table.column of sensitive-looking columns no rule covers (None: not checked).
+    uncovered: list[str] | None = None
 
     @property
     def rows_changed(self) -> int:
         return sum(table.rows_changed for table in self.tables)
 
     def summary(self) -> dict[str, Any]:
+        report: dict[str, Any] = {}
+        if self.uncovered is not None:
+            report = {"uncovered_count": len(self.uncovered), "uncovered_columns": self.uncovered[:200]}
         return {
+            **report,
             "run_id": self.run_id,
             "done": self.done,
             "rows_changed": self.rows_changed,

@@ -12,5 +12,7 @@ masking_vpc_config = {
   subnet_ids         = ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"]
   security_group_ids = ["sg-0123456789abcdef0"]
 }
-masking_chunk_rows = 5000
-masking_database   = { host = "qa-target.cluster-abc.eu-west-1.rds.amazonaws.com" }
+masking_chunk_rows       = 5000
+masking_database         = { host = "qa-target.cluster-abc.eu-west-1.rds.amazonaws.com" }
+fail_on_unmasked_columns = true
+masking_coverage_schemas = ["hr", "payroll"]
