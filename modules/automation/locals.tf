@@ -137,7 +137,6 @@ locals {
 
   # Lambda refuses more than 4 KB of environment variables, measured as the JSON
   # of the map: quotes, separators and every escaped character count.
-  starter_environment_bytes      = length(jsonencode(local.lambda_environment))
   post_process_environment_bytes = length(jsonencode(local.post_process_environment))
 
   # EC2 ARNs of the masking subnets and security groups, for the

@@ -388,6 +388,26 @@ def test_200_after_load_rules_plan_and_every_lambda_environment_fits_4_kb() -> N
     assert (variables["MASKING_KEY_SECRET"], variables["MASKING_KEY_GENERATE"]) == (given_key, "false")
 
 
+def test_an_environment_is_refused_only_past_4096_bytes_as_lambda_counts_them(tmp_path: Path) -> None:
+    name = "masking-after-load-200-rules"
+    host = "qa-target.cluster-abc.eu-west-1.rds.amazonaws.com"
+    variables = _function(name, "post_process")["environment"][0]["variables"]
+    assert variables["MASKING_DB_HOST"] == host
+    # The same configuration with a host just long enough to fill 4096 bytes, then one more.
+    fitting = host + "x" * (4096 - _lambda_environment_bytes(variables))
+    for extra, refused in ((0, False), (1, True)):
+        tfvars = tmp_path / f"long-host-{extra}.tfvars"
+        tfvars.write_text(many_rules.tfvars(200, many_rules.COMMON.replace(host, fitting + "x" * extra)))
+        if not refused:
+            plan = initialised(FIXTURE).plan(output=True, tf_var_file=str(tfvars))
+            planned = summarise(plan)["values"]["module.automation.aws_lambda_function.post_process"]
+            assert _lambda_environment_bytes(planned["environment"][0]["variables"]) == 4096
+            continue
+        with pytest.raises(Exception) as error:
+            initialised(FIXTURE).plan(output=True, tf_var_file=str(tfvars))
+        assert "environment would be 4097 bytes as Lambda measures it" in error_text(error.value)
+
+
 def test_rules_past_an_advanced_parameter_are_refused_at_plan_time_naming_the_size(tmp_path: Path) -> None:
     tfvars = tmp_path / "many.tfvars"
     tfvars.write_text(many_rules.tfvars(1500, many_rules.COMMON))
