@@ -72,7 +72,7 @@ locals {
   create_masking_vpc_endpoints = local.baseline_masking_network && var.baseline.vpc_id == null
 
   # The AWS APIs the post-process Lambda calls from inside the VPC.
-  masking_vpc_endpoint_services = local.create_masking_vpc_endpoints ? toset(["dms", "events", "lambda", "secretsmanager"]) : toset([])
+  masking_vpc_endpoint_services = local.create_masking_vpc_endpoints ? toset(["dms", "events", "lambda", "secretsmanager", "ssm"]) : toset([])
 }
 
 data "aws_region" "current" {}
@@ -183,8 +183,13 @@ module "automation" {
 
   # Masking: with the baseline, after-load masking uses the created target's
   # secret and network; without it, what is given.
-  masking_rules         = var.masking_rules
-  masking_default_where = var.masking_default_where
+  masking_rules          = var.masking_rules
+  masking_default_where  = var.masking_default_where
+  masking_key_secret_arn = var.masking_key_secret_arn
+  # Null falls back to the automation's default list.
+  masking_sensitive_column_patterns = var.masking_sensitive_column_patterns
+  masking_coverage_schemas          = var.masking_coverage_schemas
+  fail_on_unmasked_columns          = var.fail_on_unmasked_columns
   masking_secret_arn = (
     var.create_baseline ? (local.after_load_masking ? module.baseline[0].target_secret_arn : null) : var.masking_secret_arn
   )

@@ -84,6 +84,13 @@ variable "create_baseline" {
   }
 }
 
+variable "fail_on_unmasked_columns" {
+  description = "After-load masking: whether a column that looks sensitive and that no masking rule covers fails the run (the trigger stays disabled) instead of a warning and a metric (see modules/automation)."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "kms_key_arn" {
   description = "Customer managed KMS key for everything that takes one (databases, secrets, DMS, SNS, Lambda environment, logs); its key policy must admit DMS, CloudWatch Logs, SNS and EventBridge (see modules/automation). Null: AWS managed keys for the baseline, and a key created by the automation for its topic, Lambdas and log groups (its dead-letter queue then uses SQS-managed encryption)."
   type        = string
@@ -94,6 +101,13 @@ variable "log_retention_in_days" {
   description = "Retention of the Lambdas' log groups, in days."
   type        = number
   default     = 365
+  nullable    = false
+}
+
+variable "masking_coverage_schemas" {
+  description = "Schemas of the target the masking coverage check reads after each masked load. Empty: the schemas the masking rules name (see modules/automation)."
+  type        = list(string)
+  default     = []
   nullable    = false
 }
 
@@ -112,6 +126,12 @@ variable "masking_default_where" {
   type        = string
   default     = "after_load"
   nullable    = false
+}
+
+variable "masking_key_secret_arn" {
+  description = "Secrets Manager secret holding the HMAC key of the hash and fake_email masking rules (see modules/automation). Null: the automation creates the secret and its post-process Lambda stores a generated key in it on first use."
+  type        = string
+  default     = null
 }
 
 variable "masking_rules" {
@@ -137,6 +157,12 @@ variable "masking_rules" {
 variable "masking_secret_arn" {
   description = "Without create_baseline: the Secrets Manager secret of your target database, for after-load masking (see modules/automation). Ignored with create_baseline (the created target's secret is used)."
   type        = string
+  default     = null
+}
+
+variable "masking_sensitive_column_patterns" {
+  description = "Regular expressions of the column names that look sensitive, for the masking coverage check. Null: the default list of modules/automation (e-mail, phone, SSN, national ID, birth, card, IBAN, address, passport, salary, names...)."
+  type        = list(string)
   default     = null
 }
 

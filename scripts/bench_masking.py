@@ -24,7 +24,7 @@ naive rows/s, y = engine time / floor time; targets x >= 50, y <= 1.3).
 from __future__ import annotations
 
 import argparse
-import hashlib
+import hmac
 import os
 import platform
 import sys
@@ -35,19 +35,20 @@ from scripts.mariadb_server import MariaDB
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lambda_src"))
 
-from dms_automation.masking import DEFAULT_CHUNK_ROWS, parse_rules, run
+from dms_automation.masking import DEFAULT_CHUNK_ROWS, MaskingKey, parse_rules, run
 from dms_automation.masking.engine import plan_tables
 
 SCHEMA = "bench"
-SALT = "bench-salt"
+# The keyed hash (HMAC-SHA-256) of hash and fake_email, with a fixed benchmark key.
+SECRET = "bench-masking-key-0123456789abcdef0123456789abcdef"
+KEY = MaskingKey.from_secret(SECRET)
 RULES = [
-    {"schema": SCHEMA, "table": "people", "column": "ssn", "strategy": "hash", "options": {"salt": SALT}},
+    {"schema": SCHEMA, "table": "people", "column": "ssn", "strategy": "hash"},
     {
         "schema": SCHEMA,
         "table": "people",
         "column": "email",
         "strategy": "fake_email",
-        "options": {"salt": SALT},
     },
     {
         "schema": SCHEMA,
@@ -120,7 +121,7 @@ def floor_update(server: MariaDB, table: str) -> tuple[float, int]:
     """One UPDATE of the whole table with the engine's own SET clause; (seconds, rows changed)."""
     rules = parse_rules([{**rule, "table": table} for rule in RULES])
     with server.connect() as connection, connection.cursor() as cursor:
-        (plan,) = plan_tables(cursor, rules)
+        (plan,) = plan_tables(cursor, rules, KEY)
         connection.commit()
         started = time.perf_counter()
         changed = cursor.execute(f"UPDATE {plan.target} SET {plan.set_sql}", plan.set_params)
@@ -138,7 +139,7 @@ def bench_floor(server: MariaDB, rows: int) -> tuple[float, int]:
 def bench_engine(server: MariaDB, rows: int, chunk_rows: int, run_id: str) -> tuple[float, int, int]:
     load(server, "people", rows)
     started = time.perf_counter()
-    progress = run(parse_rules(RULES), server.connect, run_id, chunk_rows=chunk_rows)
+    progress = run(parse_rules(RULES), server.connect, run_id, chunk_rows=chunk_rows, key=KEY)
     elapsed = time.perf_counter() - started
     assert progress.done and progress.rows_changed == rows, progress.summary()
     return elapsed, progress.tables[0].chunks, checksum(server, "people")
@@ -146,8 +147,8 @@ def bench_engine(server: MariaDB, rows: int, chunk_rows: int, run_id: str) -> tu
 
 def _naive_mask(ssn: str | None, email: str, phone: str | None) -> tuple[str | None, str, str | None]:
     """What the three rules' SQL computes, in Python (the naive loop does the work in the client)."""
-    masked_ssn = None if ssn is None else hashlib.sha256(f"{SALT}{ssn}".encode()).hexdigest()[:16]
-    masked_email = f"u{hashlib.sha256(f'{SALT}{email}'.encode()).hexdigest()[:16]}@example.invalid"
+    masked_ssn = None if ssn is None else hmac.new(SECRET.encode(), ssn.encode(), "sha256").hexdigest()[:16]
+    masked_email = f"u{hmac.new(SECRET.encode(), email.encode(), 'sha256').hexdigest()[:16]}@example.invalid"
     masked_phone = None if phone is None else "*" * max(len(phone) - 4, 0) + phone[-4:]
     return masked_ssn, masked_email, masked_phone
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dms_automation.config import VALID_COMBINATIONS, Config, ConfigError
+from dms_automation.options import Options
 
 GOOD = {
     "REPLICATION_TASK_ARN": "arn:aws:dms:eu-west-1:123456789012:task:ABCDEFGHIJKLMNOPQRSTUVWXYZ",
@@ -57,3 +58,17 @@ def test_invalid_combination_lists_the_valid_ones() -> None:
     assert "data-refresh/cdc/schedule" in message
     for combination in VALID_COMBINATIONS:
         assert "/".join(combination) in message
+
+
+@pytest.mark.parametrize("refresh_type", ["full-load-and-cdc", "cdc"])
+@pytest.mark.parametrize("variable", ["MASKING_RULES_PARAMETER", "MASKING_RULES"])
+def test_after_load_masking_is_refused_with_a_task_that_never_stops(refresh_type: str, variable: str) -> None:
+    env = {**GOOD, "MIGRATION_REFRESH_TYPE": refresh_type, variable: "/dms-orders/masking-rules"}
+    with pytest.raises(ConfigError, match=rf"MIGRATION_REFRESH_TYPE='{refresh_type}'.*where = \"dms\""):
+        Options.from_env(env)
+
+
+def test_cdc_without_after_load_masking_and_full_load_with_it_are_accepted() -> None:
+    assert Options.from_env({**GOOD, "MIGRATION_REFRESH_TYPE": "cdc"}).masking_config == ""
+    options = Options.from_env({**GOOD, "MASKING_RULES_PARAMETER": "/dms-orders/masking-rules"})
+    assert options.masking_config == "/dms-orders/masking-rules"

@@ -11,8 +11,10 @@ the variable and what is allowed, before any AWS call.
 - ``WATCHDOG_GRACE_MINUTES``: how long after a run ended the watchdog waits for post-processing
   to begin before it alarms (default 60).
 - ``AWS_MAX_ATTEMPTS_PER_CALL``: botocore attempts per call, standard retry mode (default 8).
-- ``MASKING_RULES`` (or ``MASKING_CONFIG``): after-load masking rules; empty means no
-  post-processing (the masking package reads the rules and its other settings itself).
+- ``MASKING_RULES_PARAMETER`` (or ``MASKING_RULES``, ``MASKING_CONFIG``): after-load masking
+  rules; empty means no post-processing (the masking package reads the rules and its other
+  settings itself). Refused with a ``full-load-and-cdc`` or ``cdc`` task, which never stops by
+  itself: the masking would never run while CDC writes unmasked rows.
 - ``MAX_POST_PROCESSING_CONTINUATIONS``: fresh invocations post-processing may chain (default 40).
 - ``SETTLE_WAIT_SECONDS``: how long post-process waits for a task a notification says has ended
   to show it, before it raises so that Lambda retries the invocation (default 60).
@@ -25,6 +27,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dms_automation.config import ConfigError
+
+# Migration types whose tasks never stop by themselves: no "after the load" to mask in.
+CONTINUOUS_TYPES = ("full-load-and-cdc", "cdc")
 
 
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -51,6 +56,10 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     return value
 
 
+# Where the masking package finds its rules (an SSM parameter name, or the rules' JSON).
+MASKING_VARIABLES = ("MASKING_RULES_PARAMETER", "MASKING_RULES", "MASKING_CONFIG")
+
+
 @dataclass(frozen=True)
 class Options:
     automation_enabled: bool = True
@@ -66,6 +75,14 @@ class Options:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Options:
         env = os.environ if environ is None else environ
+        masking = next((env[k].strip() for k in MASKING_VARIABLES if env.get(k, "").strip()), "")
+        refresh_type = env.get("MIGRATION_REFRESH_TYPE", "").strip()
+        if masking and refresh_type in CONTINUOUS_TYPES:
+            raise ConfigError(
+                f"after-load masking is configured but MIGRATION_REFRESH_TYPE={refresh_type!r}: such a task "
+                "never stops by itself, so the masking would never run while CDC writes unmasked rows; use "
+                'DMS-native masking rules (where = "dms"), which DMS applies to ongoing changes too'
+            )
         return cls(
             automation_enabled=_bool(env, "AUTOMATION_ENABLED", True),
             test_endpoint_connections=_bool(env, "TEST_ENDPOINT_CONNECTIONS", True),
@@ -73,7 +90,7 @@ class Options:
             connection_test_poll_seconds=_int(env, "CONNECTION_TEST_POLL_SECONDS", 5, 0, 60),
             watchdog_grace_minutes=_int(env, "WATCHDOG_GRACE_MINUTES", 60, 1, 10080),
             max_attempts_per_call=_int(env, "AWS_MAX_ATTEMPTS_PER_CALL", 8, 1, 20),
-            masking_config=(env.get("MASKING_RULES", "") or env.get("MASKING_CONFIG", "")).strip(),
+            masking_config=masking,
             max_post_processing_continuations=_int(env, "MAX_POST_PROCESSING_CONTINUATIONS", 40, 0, 1000),
             settle_wait_seconds=_int(env, "SETTLE_WAIT_SECONDS", 60, 0, 600),
         )

@@ -244,6 +244,34 @@ data "aws_iam_policy_document" "post_process" {
   }
 
   dynamic "statement" {
+    for_each = local.after_load_masking ? [1] : []
+    content {
+      sid       = "ReadMaskingRules"
+      actions   = ["ssm:GetParameter"]
+      resources = [local.masking_rules_parameter_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.masking_key_needed ? [1] : []
+    content {
+      sid       = "ReadMaskingKey"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [local.masking_key_secret_arn]
+    }
+  }
+
+  dynamic "statement" {
+    # Only the secret the module created, which has no value until the first run.
+    for_each = local.create_masking_key ? [1] : []
+    content {
+      sid       = "StoreGeneratedMaskingKey"
+      actions   = ["secretsmanager:PutSecretValue"]
+      resources = [local.masking_key_secret_arn]
+    }
+  }
+
+  dynamic "statement" {
     for_each = local.after_load_masking && var.kms_key_arn != null ? [1] : []
     content {
       sid = "DecryptTargetSecret"

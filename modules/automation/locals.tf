@@ -96,12 +96,41 @@ locals {
   # module without masking does not change.
   after_load_masking = module.masking_rules.has_after_load_rules
 
+  # The HMAC key of hash and fake_email rules: a given secret, or one the module
+  # creates empty and the post-process Lambda fills on first use (masking.tf).
+  # The Lambda gets the secret's name, known at plan time, never its value.
+  masking_key_needed      = local.after_load_masking && module.masking_rules.has_keyed_after_load_rules
+  create_masking_key      = local.masking_key_needed && var.masking_key_secret_arn == null
+  masking_key_secret_name = "${local.name_prefix}-masking-key"
+  # Secrets Manager appends "-" and 6 random characters to a secret's name.
+  masking_key_secret_arn = local.create_masking_key ? "arn:${format(local._arn_prefix, "secretsmanager")}:secret:${local.masking_key_secret_name}-??????" : var.masking_key_secret_arn
+
+  # The rules go to an SSM parameter (masking.tf), compressed; the Lambda gets
+  # its name. Every rule is in it, those DMS applies included, for the coverage check.
+  masking_rules_parameter_name = "/${local.name_prefix}/masking-rules"
+  masking_rules_parameter_arn  = "arn:${format(local._arn_prefix, "ssm")}:parameter${local.masking_rules_parameter_name}"
+  masking_document = {
+    version = 1
+    rules   = module.masking_rules.rules
+    coverage = {
+      patterns = var.masking_sensitive_column_patterns
+      schemas  = var.masking_coverage_schemas
+      fail     = var.fail_on_unmasked_columns
+    }
+  }
+  masking_rules_value       = base64gzip(jsonencode(local.masking_document))
+  masking_rules_value_bytes = length(local.masking_rules_value)
+
   post_process_environment = merge(
     local.lambda_environment,
     local.after_load_masking ? {
-      MASKING_RULES      = module.masking_rules.after_load_rules_json
-      MASKING_SECRET_ARN = var.masking_secret_arn
-      MASKING_CHUNK_ROWS = tostring(var.masking_chunk_rows)
+      MASKING_RULES_PARAMETER = local.masking_rules_parameter_name
+      MASKING_SECRET_ARN      = var.masking_secret_arn
+      MASKING_CHUNK_ROWS      = tostring(var.masking_chunk_rows)
+    } : {},
+    local.masking_key_needed ? {
+      MASKING_KEY_SECRET   = local.create_masking_key ? local.masking_key_secret_name : var.masking_key_secret_arn
+      MASKING_KEY_GENERATE = tostring(local.create_masking_key)
     } : {},
     local.after_load_masking && var.masking_database != null ? {
       MASKING_DB_HOST = var.masking_database.host
@@ -110,8 +139,9 @@ locals {
     } : {},
   )
 
-  # Lambda keeps at most 4 KB of environment variables (names and values).
-  post_process_environment_bytes = sum([for k, v in local.post_process_environment : length(k) + length(v)])
+  # Lambda refuses more than 4 KB of environment variables, measured as the JSON
+  # of the map: quotes, separators and every escaped character count.
+  post_process_environment_bytes = length(jsonencode(local.post_process_environment))
 
   # EC2 ARNs of the masking subnets and security groups, for the
   # CreateNetworkInterface grant.
@@ -126,6 +156,9 @@ locals {
   # (lambda_src/dms_automation/log.py); the task-failed alarm counts the
   # "run-failed" ones.
   task_failed_log_pattern = "{ $.decision = \"run-failed\" }"
+  # ... and one "masking-coverage" line per masked load, with the number of
+  # sensitive-looking columns no rule masks (lambda_src/dms_automation/masking).
+  masking_coverage_log_pattern = "{ $.decision = \"masking-coverage\" }"
 
   alarm_actions = var.alarm_sns_topic_arn == null ? [] : [var.alarm_sns_topic_arn]
 }

@@ -297,7 +297,7 @@ resource "aws_lambda_function" "post_process" {
   lifecycle {
     precondition {
       condition     = local.post_process_environment_bytes <= 4096
-      error_message = "The post-process Lambda's environment would be ${local.post_process_environment_bytes} bytes, over Lambda's 4 KB limit: the after-load masking rules (MASKING_RULES) are too many or too long; move some to where = \"dms\" or shorten salts and values."
+      error_message = "The post-process Lambda's environment would be ${local.post_process_environment_bytes} bytes as Lambda measures it (the JSON of the variables), over its 4 KB limit: shorten name_prefix, masking_database or the secret ARNs."
     }
   }
 

@@ -22,6 +22,13 @@ variable "automation_enabled" {
   nullable    = false
 }
 
+variable "fail_on_unmasked_columns" {
+  description = "After-load masking: whether a column that looks sensitive (masking_sensitive_column_patterns) and that no masking rule covers fails the run, keeping the trigger disabled, instead of a warning in the run report and the UnmaskedColumns metric. With true, an alarm watches the metric too."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "kms_key_arn" {
   description = "Customer managed KMS key ARN for the SNS topic, the Lambda environment, the log groups and the dead-letter queue; its key policy must admit DMS, CloudWatch Logs, SNS and EventBridge as the README lists. Null: the module creates a key for the topic, the Lambda environment and the log groups (kms_key_arn output), and the dead-letter queue uses SQS-managed encryption."
   type        = string
@@ -81,6 +88,18 @@ variable "masking_chunk_rows" {
   }
 }
 
+variable "masking_coverage_schemas" {
+  description = "Schemas of the target whose columns the coverage check reads after each masked load (base tables only). Empty: the schemas the masking rules name."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for s in var.masking_coverage_schemas : can(regex("^[A-Za-z0-9_$]{1,64}$", s))])
+    error_message = "masking_coverage_schemas ${jsonencode(var.masking_coverage_schemas)}: every schema name must be 1-64 letters, digits, '_' or '$'."
+  }
+}
+
 variable "masking_database" {
   description = "Where the post-process Lambda connects for after-load masking, for secrets that lack it: RDS-managed master user secrets hold only username and password. host, port and name fill in what the secret does not have (MASKING_DB_HOST, MASKING_DB_PORT, MASKING_DB_NAME); the secret wins where it has them."
   type = object({
@@ -105,6 +124,17 @@ variable "masking_default_where" {
   validation {
     condition     = contains(["after_load", "dms"], var.masking_default_where)
     error_message = "masking_default_where = \"${var.masking_default_where}\" is not allowed; use \"after_load\" or \"dms\"."
+  }
+}
+
+variable "masking_key_secret_arn" {
+  description = "Secrets Manager secret holding the HMAC key of the hash and fake_email masking rules (a random string of at least 32 characters; the post-process Lambda reads it at run time, never Terraform). Null: with such after-load rules the module creates an empty secret \"<name_prefix>-masking-key\", encrypted with the module's key, and the first run stores a generated 256-bit key in it. Rotating the key changes every hashed value; see the README."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.masking_key_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$", var.masking_key_secret_arn))
+    error_message = "masking_key_secret_arn = \"${coalesce(var.masking_key_secret_arn, "null")}\" is not a Secrets Manager secret ARN; expected arn:<partition>:secretsmanager:<region>:<12-digit account>:secret:<name>-<6 characters>, or null for a key the module creates."
   }
 }
 
@@ -133,6 +163,13 @@ variable "masking_rules" {
     )
     error_message = "masking_rules masks ${join(", ", [for r in var.masking_rules : "${r.schema}.${r.table}.${r.column}" if coalesce(r.where, var.masking_default_where) == "after_load"])} after load, which needs the target database: give masking_secret_arn (the Secrets Manager secret with the target's username, password, host, port, dbname; now ${var.masking_secret_arn == null ? "null" : "set"}) and masking_vpc_config (subnets and security groups from which the post-process Lambda reaches the target; now ${var.masking_vpc_config == null ? "null" : "set"}), or set where = \"dms\" on rules DMS can apply."
   }
+  validation {
+    # A full-load-and-cdc or cdc task never stops by itself: after-load masking
+    # would never run while CDC keeps writing unmasked rows.
+    condition     = !contains(["full-load-and-cdc", "cdc"], var.migration_refresh_type) || length([for r in var.masking_rules : r if coalesce(r.where, var.masking_default_where) == "after_load"]) == 0
+    error_message = "masking_rules masks ${join(", ", [for r in var.masking_rules : "${r.schema}.${r.table}.${r.column}" if coalesce(r.where, var.masking_default_where) == "after_load"])} after load, but migration_refresh_type = \"${var.migration_refresh_type}\": a ${var.migration_refresh_type} task never stops by itself, so after-load masking would never run while CDC keeps writing unmasked rows. Set where = \"dms\" on these rules (DMS-native masking rules: hash, randomize_digits, mask_digits, which DMS applies to ongoing changes as well), or use migration_refresh_type = \"full-load\"."
+  }
+
 }
 
 variable "masking_secret_arn" {
@@ -146,8 +183,33 @@ variable "masking_secret_arn" {
   }
 }
 
+variable "masking_sensitive_column_patterns" {
+  description = "Regular expressions (Python syntax, searched case-insensitively in each column name) of the columns that look sensitive: after each masked load, columns matching one that no masking rule covers are reported (and fail the run with fail_on_unmasked_columns). The default covers e-mail, phone, SSN, national and tax IDs, birth dates, cards, IBAN and bank accounts, addresses, passports, salaries, personal names and driver's licences. Empty: no check."
+  type        = list(string)
+  default = [
+    "e_?mail",
+    "phone|mobile|(^|_)fax($|_)",
+    "(^|_)ssn($|_)|social_?security",
+    "national_?id|(^|_)nin($|_)|tax_?(id|identifier|number)",
+    "birth|(^|_)dob($|_)",
+    "card_?(number|no|num)|credit_?card|(^|_)card($|_)|(^|_)cvv($|_)",
+    "iban|bank_?account|account_?number",
+    "address|street|postal_?code|zip_?code|post_?code",
+    "passport",
+    "salary|wage|income",
+    "(^|_)(first|last|middle|full|given|family|sur|maiden|user|customer|contact)_?name($|_)|^name$",
+    "driver_?licen[cs]e",
+  ]
+  nullable = false
+
+  validation {
+    condition     = alltrue([for p in var.masking_sensitive_column_patterns : length(p) > 0 && can(regexall(p, ""))])
+    error_message = "masking_sensitive_column_patterns: every pattern must be a non-empty regular expression; check: ${join(", ", [for p in var.masking_sensitive_column_patterns : jsonencode(p) if !(length(p) > 0 && can(regexall(p, "")))])}."
+  }
+}
+
 variable "masking_vpc_config" {
-  description = "Subnets and security groups of the post-process Lambda when it masks after load: the security groups must be allowed into the target database, and the subnets need a route to the DMS, EventBridge, Lambda and Secrets Manager APIs (a NAT gateway or interface endpoints). Unused without after-load masking rules."
+  description = "Subnets and security groups of the post-process Lambda when it masks after load: the security groups must be allowed into the target database, and the subnets need a route to the DMS, EventBridge, Lambda, Secrets Manager and SSM APIs (a NAT gateway or interface endpoints). Unused without after-load masking rules."
   type = object({
     subnet_ids         = list(string)
     security_group_ids = list(string)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import hmac
 import random
 import re
 from typing import Any
@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from masking_db import Database
 
-from dms_automation.masking import MaskingError, MaskingRuleError, parse_rules, run
+from dms_automation.masking import MaskingError, MaskingKey, MaskingRuleError, parse_rules
+from dms_automation.masking import run as masking_run
 from dms_automation.masking.engine import PROGRESS_TABLE
 
-SALT = "pepper-42"
+SECRET = "k" * 24 + "-test-masking-key-0123456789abcdef"
+KEY = MaskingKey.from_secret(SECRET)
 PEOPLE = """
 CREATE TABLE `{schema}`.`people` (
   id INT NOT NULL PRIMARY KEY,
@@ -48,9 +50,8 @@ RULES: list[dict[str, Any]] = [
         "table": "people",
         "column": "email",
         "strategy": "fake_email",
-        "options": {"salt": SALT},
     },
-    {"schema": "S", "table": "people", "column": "ssn", "strategy": "hash", "options": {"salt": SALT}},
+    {"schema": "S", "table": "people", "column": "ssn", "strategy": "hash"},
     {"schema": "S", "table": "people", "column": "phone", "strategy": "randomize_digits"},
     {"schema": "S", "table": "people", "column": "card", "strategy": "redact", "options": {"keep_last": 4}},
     {"schema": "S", "table": "people", "column": "note", "strategy": "null"},
@@ -74,7 +75,6 @@ RULES: list[dict[str, Any]] = [
         "table": "people",
         "column": "short_mail",
         "strategy": "fake_email",
-        "options": {"salt": SALT},
     },
 ]
 
@@ -83,8 +83,15 @@ def rules_for(schema: str, rules: list[dict[str, Any]] = RULES) -> list[Any]:
     return parse_rules([{**rule, "schema": schema} for rule in rules])
 
 
+def run(*args: Any, **kwargs: Any) -> Any:
+    """The engine with the test's masking key."""
+    kwargs.setdefault("key", KEY)
+    return masking_run(*args, **kwargs)
+
+
 def sha(value: str) -> str:
-    return hashlib.sha256(f"{SALT}{value}".encode()).hexdigest()
+    """What the keyed hash must be: HMAC-SHA-256 of the value's UTF-8 bytes, as Python computes it."""
+    return hmac.new(SECRET.encode(), value.encode(), "sha256").hexdigest()
 
 
 def person(i: int, rng: random.Random) -> tuple[Any, ...]:
@@ -180,8 +187,7 @@ def test_hash_is_deterministic_so_joins_on_the_masked_column_still_work(db: Data
     )
     assert db.execute(join)[0][0] == 25
 
-    extra = [{"schema": db.schema, "table": "orders", "column": "customer_ssn", "strategy": "hash",
-              "options": {"salt": SALT}}]  # fmt: skip
+    extra = [{"schema": db.schema, "table": "orders", "column": "customer_ssn", "strategy": "hash"}]
     progress = run(
         rules_for(db.schema) + parse_rules(extra), db.factory, "join", progress_schema=db.progress_schema
     )
@@ -364,8 +370,7 @@ def test_values_are_bound_not_spliced_into_sql(db: Database) -> None:
         [
             {"schema": db.schema, "table": "people", "column": "untouched", "strategy": "fixed",
              "options": {"value": hostile}},
-            {"schema": db.schema, "table": "people", "column": "ssn", "strategy": "hash",
-             "options": {"salt": "'; --"}},
+            {"schema": db.schema, "table": "people", "column": "ssn", "strategy": "hash"},
         ]
     )  # fmt: skip
 
@@ -437,10 +442,14 @@ def test_a_table_without_primary_key_is_refused_with_a_way_out(db: Database) -> 
 def test_changed_rules_within_one_run_are_refused_rather_than_masking_twice(db: Database) -> None:
     load_people(db, list(range(1, 31)))
     assert not mask(db, run_id="r", chunk_rows=10, deadline=6.5, clock=StepClock()).done
-    changed = [dict(rule, options={"salt": "other"}) if rule["column"] == "ssn" else rule for rule in RULES]
+    changed = [dict(rule, options={"keep_last": 2}) if rule["column"] == "card" else rule for rule in RULES]
 
     with pytest.raises(MaskingError, match="changed during run 'r'"):
         run(rules_for(db.schema, changed), db.factory, "r", progress_schema=db.progress_schema)
+    # So does a rotated key: the rows masked so far used the old one.
+    rotated = MaskingKey.from_secret(SECRET + "-rotated")
+    with pytest.raises(MaskingError, match="changed during run 'r'"):
+        run(rules_for(db.schema), db.factory, "r", progress_schema=db.progress_schema, key=rotated)
 
 
 def test_dms_rules_are_left_to_dms(db: Database) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import os
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from dms_automation.masking import (
     SecretError,
     connection_settings,
     deadline_from_context,
+    document,
     mask_after_load,
     parse_rules,
 )
@@ -38,8 +41,9 @@ OK = {"schema": "hr", "table": "employees", "column": "ssn", "strategy": "hash"}
         ({"schema": "a" * 65}, "schema name"),
         ({"where": "later"}, "where='later' is not allowed; use one of: dms, after_load"),
         ({"strategy": "redact", "where": "dms"}, "DMS cannot apply strategy redact"),
-        ({"options": {"salt": "s"}, "where": "dms"}, "DMS's hash mask takes no salt"),
-        ({"options": {"keep_last": 4}}, "option(s) keep_last do not apply to strategy hash; allowed: salt"),
+        ({"options": {"salt": "s"}}, "options.salt is no longer accepted"),
+        ({"options": {"salt": "s"}, "where": "dms"}, "keyed by the masking key in Secrets Manager"),
+        ({"options": {"keep_last": 4}}, "option(s) keep_last do not apply to strategy hash; allowed: none"),
         ({"strategy": "redact", "options": {"keep_last": -1}}, "keep_last=-1 must be a whole number"),
         ({"strategy": "redact", "options": {"mask_char": "**"}}, "mask_char='**' must be one printable"),
         ({"strategy": "fixed"}, "strategy fixed needs options.value"),
@@ -57,14 +61,17 @@ def test_rules_parse_from_the_rendered_json_with_nulls_for_unset_options() -> No
         {
             "default_where": "after_load",
             "rules": [
-                {**OK, "where": None, "options": {"salt": "s", "keep_last": None}},
+                {**OK, "where": None, "options": {"domain": None, "keep_last": None}},
                 {"schema": "hr", "table": "employees", "column": "phone", "strategy": "randomize_digits",
                  "where": "dms", "options": {}},
             ],
         }
     )  # fmt: skip
     rules = parse_rules(rendered)
-    assert [(r.column, r.where, r.salt) for r in rules] == [("ssn", "after_load", "s"), ("phone", "dms", "")]
+    assert [(r.column, r.where, dict(r.options)) for r in rules] == [
+        ("ssn", "after_load", {}),
+        ("phone", "dms", {}),
+    ]
 
 
 def test_one_rule_per_column() -> None:
@@ -200,3 +207,37 @@ def test_the_server_launcher_leaves_no_process_or_data_behind() -> None:
     assert not datadir.exists()
     stat = Path(f"/proc/{pid}/stat")
     assert not stat.exists() or stat.read_text().split()[2] == "Z"  # gone (or a reaped-soon zombie)
+
+
+def test_mask_after_load_reads_compressed_rules_from_the_ssm_parameter(
+    db: Database, secretsmanager: Any
+) -> None:
+    """What modules/automation writes: base64(gzip(json)) of every rule, in a SecureString parameter."""
+    db.execute(f"CREATE TABLE `{db.schema}`.users (id INT PRIMARY KEY, email VARCHAR(60), city VARCHAR(20))")
+    db.executemany(
+        f"INSERT INTO `{db.schema}`.users VALUES (%s, %s, %s)",
+        [(i, f"u{i}@corp.com", "Lyon") for i in (1, 2)],
+    )
+    rules = [
+        {"schema": db.schema, "table": "users", "column": "email", "strategy": "null", "where": "after_load"},
+        {"schema": db.schema, "table": "users", "column": "city", "strategy": "mask_digits", "where": "dms"},
+    ]
+    ssm = boto3.client("ssm", region_name="eu-west-1")
+    value = base64.b64encode(gzip.compress(json.dumps({"version": 1, "rules": rules}).encode())).decode()
+    ssm.put_parameter(Name="/dms-orders/masking-rules", Value=value, Type="SecureString")
+    target = secretsmanager.create_secret(Name="target", SecretString=json.dumps(db.server.secret(db.schema)))
+    env = {
+        "MASKING_RULES_PARAMETER": "/dms-orders/masking-rules",
+        "MASKING_SECRET_ARN": target["ARN"],
+        "MASKING_PROGRESS_SCHEMA": db.progress_schema,
+    }
+
+    progress = mask_after_load("run-1", FakeContext(900_000), env, secretsmanager, ssm=ssm)
+
+    assert progress.done and progress.rows_changed == 2
+    assert db.rows("users") == [(1, None, "Lyon"), (2, None, "Lyon")]  # the DMS rule is left to DMS
+
+
+def test_a_parameter_that_is_not_the_rules_document_is_named() -> None:
+    with pytest.raises(MaskingRuleError, match="SSM parameter p is neither JSON nor base64"):
+        document.decode("not base64 !", "SSM parameter p")

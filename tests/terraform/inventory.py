@@ -60,7 +60,9 @@ KEEP: dict[str, tuple[str, ...]] = {
         "tracing_config",
     ),
     "aws_lambda_permission": ("principal", "statement_id"),
+    "aws_secretsmanager_secret": ("name", "kms_key_id"),
     "aws_sns_topic": ("name", "kms_master_key_id"),
+    "aws_ssm_parameter": ("name", "type", "tier", "key_id"),
     "aws_sns_topic_subscription": ("protocol", "endpoint"),
     "aws_sqs_queue": ("name", "sqs_managed_sse_enabled", "kms_master_key_id"),
 }

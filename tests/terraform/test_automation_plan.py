@@ -15,7 +15,19 @@ import pytest
 import yaml
 
 from dms_automation.config import VALID_COMBINATIONS
-from tests.terraform.inventory import Case, check, collect, plan_case, refusal, regenerate_hint, summarise
+from dms_automation.masking import DEFAULT_PATTERNS, CoverageSettings, parse_rules
+from dms_automation.masking import document as masking_document
+from tests.terraform import many_rules
+from tests.terraform.inventory import (
+    Case,
+    check,
+    collect,
+    error_text,
+    plan_case,
+    refusal,
+    regenerate_hint,
+    summarise,
+)
 from tests.tf import env, initialised, repo_path
 
 FIXTURE = "tests/terraform/fixtures/automation"
@@ -26,6 +38,7 @@ RULE_ARN = "arn:aws:events:eu-west-1:123456789012:rule/dms-orders-refresh-trigge
 SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:qa-target-AbCdEf"
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 # Actions with no resource-level permissions (Service Authorization Reference): "*" is allowed only for them.
+KEY_VARIABLES = ("MASKING_KEY_SECRET", "MASKING_KEY_GENERATE")
 NO_RESOURCE_LEVEL = {
     "dms:DescribeReplicationTasks",
     "dms:DescribeConnections",
@@ -36,8 +49,15 @@ NO_RESOURCE_LEVEL = {
 
 
 @functools.cache
+def plan_of(name: str) -> dict[str, Any]:
+    """``terraform show -json`` of the case's plan."""
+    plan = plan_case(FIXTURE, Case(CASES_DIR / f"{name}.tfvars", CASES_DIR / f"{name}.yaml"))
+    return {"raw": plan._raw, "summary": summarise(plan)}
+
+
 def summary_of(name: str) -> dict[str, Any]:
-    return summarise(plan_case(FIXTURE, Case(CASES_DIR / f"{name}.tfvars", CASES_DIR / f"{name}.yaml")))
+    summary: dict[str, Any] = plan_of(name)["summary"]
+    return summary
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
@@ -266,9 +286,21 @@ def test_after_load_masking_gives_the_post_process_lambda_rules_network_and_secr
     name = "masking-after-load"
     post = _function(name, "post_process")
     variables = post["environment"][0]["variables"]
-    document = json.loads(variables["MASKING_RULES"])
+    parameter = summary_of(name)["values"]["module.automation.aws_ssm_parameter.masking_rules[0]"]
+    assert variables["MASKING_RULES_PARAMETER"] == parameter["name"] == "/dms-orders-refresh/masking-rules"
+    assert (parameter["type"], parameter["key_id"], parameter["tier"]) == (
+        "SecureString",
+        KEY_ARN,
+        "Standard",
+    )
+    document = masking_document.decode(parameter["value"], "the parameter")
     assert document["version"] == 1
-    assert [(r["column"], r["strategy"]) for r in document["rules"]] == [("ssn", "hash"), ("card", "redact")]
+    # Every rule, those DMS applies included (the coverage check counts them as masked).
+    assert [(r["column"], r["strategy"], r["where"]) for r in document["rules"]] == [
+        ("ssn", "hash", "after_load"),
+        ("card", "redact", "after_load"),
+        ("phone", "mask_digits", "dms"),
+    ]
     assert variables["MASKING_SECRET_ARN"] == SECRET_ARN
     assert variables["MASKING_CHUNK_ROWS"] == "5000"
     # masking_database completes secrets that lack host/port (RDS-managed master secrets).
@@ -295,7 +327,10 @@ def test_after_load_masking_gives_the_post_process_lambda_rules_network_and_secr
     for action in scoped:
         assert post_grants[action] == {interfaces}
     assert post_grants["ec2:DescribeNetworkInterfaces"] == {"*"}
-    assert post_grants["secretsmanager:GetSecretValue"] == {SECRET_ARN}
+    assert post_grants["ssm:GetParameter"] == {
+        "arn:aws:ssm:eu-west-1:123456789012:parameter/dms-orders-refresh/masking-rules"
+    }
+    assert SECRET_ARN in post_grants["secretsmanager:GetSecretValue"]
     for action, resources in post_grants.items():
         if "*" in resources:
             assert action in NO_RESOURCE_LEVEL, f"post_process: {action} is granted on '*'"
@@ -305,6 +340,109 @@ def test_after_load_masking_gives_the_post_process_lambda_rules_network_and_secr
         "StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}
     }
     assert not any(action.startswith(("ec2:", "secretsmanager:")) for action in starter_grants)
+
+
+def test_the_masking_key_never_reaches_a_plan_an_output_or_a_lambda_environment() -> None:
+    name = "masking-after-load"
+    raw, summary = plan_of(name)["raw"], summary_of(name)
+    # The module creates the secret, never a version of it: the post-process Lambda stores the key.
+    secret = summary["values"]["module.automation.aws_secretsmanager_secret.masking_key[0]"]
+    assert secret["name"] == "dms-orders-refresh-masking-key"
+    assert secret["kms_key_id"] == KEY_ARN
+    assert "aws_secretsmanager_secret_version" not in summary["counts"]
+    # Values, changes, variables and outputs; the configuration only describes inputs.
+    text = json.dumps({key: value for key, value in raw.items() if key != "configuration"})
+    assert "secret_string" not in text
+    assert "salt" not in text.lower()
+    for role in ("starter", "post_process"):
+        variables = _function(name, role)["environment"][0]["variables"]
+        assert not [
+            k for k in variables if "SALT" in k or (k.startswith("MASKING_KEY") and k not in KEY_VARIABLES)
+        ]
+    variables = _function(name, "post_process")["environment"][0]["variables"]
+    assert variables["MASKING_KEY_SECRET"] == "dms-orders-refresh-masking-key"  # a name, not a value
+    assert variables["MASKING_KEY_GENERATE"] == "true"
+    grants = _grants(_policies(summary)["post_process"])
+    key_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dms-orders-refresh-masking-key-??????"
+    assert grants["secretsmanager:GetSecretValue"] == {SECRET_ARN, key_arn}
+    assert grants["secretsmanager:PutSecretValue"] == {key_arn}
+
+
+def _lambda_environment_bytes(variables: dict[str, str]) -> int:
+    """How Lambda measures an environment against its 4 KB: the JSON of the variables map."""
+    return len(json.dumps(variables, separators=(",", ":")).encode())
+
+
+def test_200_after_load_rules_plan_and_every_lambda_environment_fits_4_kb() -> None:
+    name = "masking-after-load-200-rules"
+    summary = summary_of(name)
+    for role in ("starter", "post_process"):
+        variables = _function(name, role)["environment"][0]["variables"]
+        assert _lambda_environment_bytes(variables) <= 4096, role
+    parameter = summary["values"]["module.automation.aws_ssm_parameter.masking_rules[0]"]
+    rules = parse_rules(masking_document.decode(parameter["value"], "the parameter")["rules"])
+    assert [(r.schema, r.table, r.column, r.strategy) for r in rules] == [
+        (r["schema"], r["table"], r["column"], r["strategy"]) for r in many_rules.rules(200)
+    ]
+    # 200 rules compress to a Standard parameter (4 KB): Advanced (8 KB) is kept for more.
+    assert parameter["tier"] == "Standard" and len(parameter["value"]) <= 4096
+    # A given key: read, never written, and no secret created.
+    grants = _grants(_policies(summary)["post_process"])
+    given_key = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:qa-masking-key-AbCdEf"
+    assert grants["secretsmanager:GetSecretValue"] == {SECRET_ARN, given_key}
+    assert "secretsmanager:PutSecretValue" not in grants
+    assert "aws_secretsmanager_secret" not in summary["counts"]
+    variables = _function(name, "post_process")["environment"][0]["variables"]
+    assert (variables["MASKING_KEY_SECRET"], variables["MASKING_KEY_GENERATE"]) == (given_key, "false")
+
+
+def test_an_environment_is_refused_only_past_4096_bytes_as_lambda_counts_them(tmp_path: Path) -> None:
+    name = "masking-after-load-200-rules"
+    host = "qa-target.cluster-abc.eu-west-1.rds.amazonaws.com"
+    variables = _function(name, "post_process")["environment"][0]["variables"]
+    assert variables["MASKING_DB_HOST"] == host
+    # The same configuration with a host just long enough to fill 4096 bytes, then one more.
+    fitting = host + "x" * (4096 - _lambda_environment_bytes(variables))
+    for extra, refused in ((0, False), (1, True)):
+        tfvars = tmp_path / f"long-host-{extra}.tfvars"
+        tfvars.write_text(many_rules.tfvars(200, many_rules.COMMON.replace(host, fitting + "x" * extra)))
+        if not refused:
+            plan = initialised(FIXTURE).plan(output=True, tf_var_file=str(tfvars))
+            planned = summarise(plan)["values"]["module.automation.aws_lambda_function.post_process"]
+            assert _lambda_environment_bytes(planned["environment"][0]["variables"]) == 4096
+            continue
+        with pytest.raises(Exception) as error:
+            initialised(FIXTURE).plan(output=True, tf_var_file=str(tfvars))
+        assert "environment would be 4097 bytes as Lambda measures it" in error_text(error.value)
+
+
+def test_rules_past_an_advanced_parameter_are_refused_at_plan_time_naming_the_size(tmp_path: Path) -> None:
+    tfvars = tmp_path / "many.tfvars"
+    tfvars.write_text(many_rules.tfvars(1500, many_rules.COMMON))
+    with pytest.raises(Exception) as refused:
+        initialised(FIXTURE).plan(output=True, tf_var_file=str(tfvars))
+    text = error_text(refused.value)
+    assert "The masking rules document is" in text and "bytes once compressed" in text
+    assert "over the 8 KB of an Advanced SSM parameter" in text
+
+
+def test_the_coverage_check_is_configured_in_the_rules_document_with_a_metric_and_an_alarm() -> None:
+    values = summary_of("masking-after-load")["values"]
+    parameter = values["module.automation.aws_ssm_parameter.masking_rules[0]"]
+    settings = CoverageSettings.from_document(masking_document.decode(parameter["value"], "p")["coverage"])
+    assert settings == CoverageSettings(patterns=DEFAULT_PATTERNS, schemas=("hr", "payroll"), fail=True)
+    metric = values["module.automation.aws_cloudwatch_log_metric_filter.unmasked_columns[0]"]
+    assert metric["log_group_name"] == "/aws/lambda/dms-orders-refresh-post-process"
+    (transformation,) = metric["metric_transformation"]
+    assert (transformation["name"], transformation["value"]) == ("UnmaskedColumns", "$.uncovered_count")
+    alarm = values["module.automation.aws_cloudwatch_metric_alarm.unmasked_columns[0]"]
+    assert (alarm["statistic"], alarm["threshold"]) == ("Maximum", 1)
+    # Without fail_on_unmasked_columns: the metric, no alarm; the default patterns, the rules' schemas.
+    summary = summary_of("masking-after-load-200-rules")
+    assert "module.automation.aws_cloudwatch_metric_alarm.unmasked_columns[0]" not in summary["values"]
+    parameter = summary["values"]["module.automation.aws_ssm_parameter.masking_rules[0]"]
+    coverage = masking_document.decode(parameter["value"], "p")["coverage"]
+    assert coverage == {"patterns": list(DEFAULT_PATTERNS), "schemas": [], "fail": False}
 
 
 def test_dms_masking_is_an_output_and_leaves_the_lambdas_alone() -> None:

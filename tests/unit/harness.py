@@ -141,6 +141,7 @@ class World:
             monkeypatch.setenv(name, value)
         monkeypatch.delenv("MASKING_RULES", raising=False)
         monkeypatch.delenv("MASKING_CONFIG", raising=False)
+        monkeypatch.delenv("MASKING_RULES_PARAMETER", raising=False)
         original = aws.make_clients
         monkeypatch.setattr(aws, "make_clients", lambda *a, **k: self._instrument(original(*a, **k)))
         # botocore calls every before-send handler and keeps the first answer, so moto's own

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .key import MaskingKey
 from .rules import MaskingRule, MaskingRuleError
 from .sql import ColumnInfo, expression, quote
 
@@ -69,13 +70,19 @@ class Progress:
     run_id: str
     done: bool
     tables: list[TableProgress] = field(default_factory=list)
+    # schema.table.column of sensitive-looking columns no rule covers (None: not checked).
+    uncovered: list[str] | None = None
 
     @property
     def rows_changed(self) -> int:
         return sum(table.rows_changed for table in self.tables)
 
     def summary(self) -> dict[str, Any]:
+        report: dict[str, Any] = {}
+        if self.uncovered is not None:
+            report = {"uncovered_count": len(self.uncovered), "uncovered_columns": self.uncovered[:200]}
         return {
+            **report,
             "run_id": self.run_id,
             "done": self.done,
             "rows_changed": self.rows_changed,
@@ -99,11 +106,13 @@ class _TablePlan:
     keys: tuple[str, ...]
     set_sql: str
     set_params: tuple[Any, ...]
+    key_id: str = ""
 
     @property
     def fingerprint(self) -> str:
-        # Ties recorded progress to the exact masking applied (salts only as part of a digest).
-        text = json.dumps([self.set_sql, [str(p) for p in self.set_params], self.keys])
+        # Ties recorded progress to the exact masking applied: the masking key only by its id.
+        params = ["<key>" if isinstance(p, bytes) else str(p) for p in self.set_params]
+        text = json.dumps([self.set_sql, params, self.keys, self.key_id])
         return hashlib.sha256(text.encode()).hexdigest()
 
     @property
@@ -219,7 +228,7 @@ def _primary_key(cursor: Any, schema: str, table: str) -> tuple[str, ...]:
     return tuple(str(row[0]) for row in cursor.fetchall())
 
 
-def plan_tables(cursor: Any, rules: Iterable[MaskingRule]) -> list[_TablePlan]:
+def plan_tables(cursor: Any, rules: Iterable[MaskingRule], key: MaskingKey | None = None) -> list[_TablePlan]:
     """Check every rule against the live schema before any row changes; one plan per table."""
     plans = []
     for (schema, table), table_rules in group_rules(rules).items():
@@ -246,11 +255,19 @@ def plan_tables(cursor: Any, rules: Iterable[MaskingRule]) -> list[_TablePlan]:
                     f"masking rule {rule.name!r}: {rule.column} is part of the primary key, which after-load "
                     'masking walks; mask it in DMS (where = "dms", strategy hash) instead'
                 )
-            sql, values = expression(rule, info)
+            sql, values = expression(rule, info, key)
             assignments.append(f"{quote(info.name)} = {sql}")
             params.extend(values)
         plans.append(
-            _TablePlan(schema, table, tuple(table_rules), keys, ", ".join(assignments), tuple(params))
+            _TablePlan(
+                schema,
+                table,
+                tuple(table_rules),
+                keys,
+                ", ".join(assignments),
+                tuple(params),
+                key.id if key else "",
+            )
         )
     return plans
 
@@ -284,8 +301,11 @@ def run(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress_schema: str = DEFAULT_PROGRESS_SCHEMA,
     clock: Callable[[], float] = time.monotonic,
+    key: MaskingKey | None = None,
 ) -> Progress:
     """Mask every after-load rule's column; returns when done, or before ``deadline`` (a ``clock()`` time).
+
+    ``key``: the HMAC key of ``hash`` and ``fake_email`` rules (``key.read_key``).
 
     ``Progress.done`` is False when time ran out: call again with the same ``run_id`` (a fresh
     invocation) to continue. Calling again after it is done changes nothing. Raises
@@ -306,7 +326,7 @@ def run(
         connection.autocommit(False)
         with connection.cursor() as cursor:
             progress_table = ensure_progress_table(cursor, progress_schema)
-            plans = plan_tables(cursor, rules)
+            plans = plan_tables(cursor, rules, key)
             connection.commit()
             slowest = 0.0
             for plan in plans:

@@ -25,13 +25,13 @@ DMS_ACTIONS = {
 }
 # Option names each strategy reads; any other option is refused (a typo must not pass silently).
 OPTIONS: dict[str, tuple[str, ...]] = {
-    "hash": ("salt",),
+    "hash": (),
     "redact": ("keep_last", "mask_char"),
     "randomize_digits": (),
     "mask_digits": ("mask_char",),
     "fixed": ("value",),
     "null": (),
-    "fake_email": ("salt", "domain"),
+    "fake_email": ("domain",),
 }
 # MySQL identifiers we accept: unquoted-style names only, so quoting with backticks is always safe.
 IDENTIFIER = re.compile(r"^[A-Za-z0-9_$]{1,64}$")
@@ -59,10 +59,6 @@ class MaskingRule:
     @property
     def name(self) -> str:
         return f"{self.schema}.{self.table}.{self.column}"
-
-    @property
-    def salt(self) -> str:
-        return str(self.options.get("salt") or "")
 
     @property
     def keep_last(self) -> int:
@@ -114,6 +110,12 @@ def parse_rule(raw: Mapping[str, Any], position: int = 0, default_where: str = "
     # Terraform renders options as a map of strings: keep_last arrives as "4".
     if isinstance(options.get("keep_last"), str) and options["keep_last"].isdigit():
         options["keep_last"] = int(options["keep_last"])
+    if "salt" in options:
+        raise MaskingRuleError(
+            f"masking rule {name!r}: options.salt is no longer accepted; hash and fake_email are keyed by "
+            "the masking key in Secrets Manager (masking_key_secret_arn), so no salt sits in Terraform "
+            "state or the Lambda environment: drop the salt"
+        )
     unknown = sorted(set(options) - set(OPTIONS[strategy]))
     if unknown:
         allowed = ", ".join(OPTIONS[strategy]) or "none"
@@ -155,19 +157,11 @@ def _check_options(rule: MaskingRule) -> None:
             f"masking rule {name!r}: domain={rule.options['domain']!r} is not a domain name "
             "(e.g. example.invalid)"
         )
-    if "salt" in rule.options and not isinstance(rule.options["salt"], str):
-        raise MaskingRuleError(f"masking rule {name!r}: salt must be a string")
-    if rule.where == "dms":
-        if rule.strategy not in DMS_ACTIONS:
-            raise MaskingRuleError(
-                f"masking rule {name!r}: DMS cannot apply strategy {rule.strategy}; DMS supports "
-                f'{", ".join(DMS_ACTIONS)} — set where = "after_load" for this rule'
-            )
-        if rule.strategy == "hash" and rule.salt:
-            raise MaskingRuleError(
-                f"masking rule {name!r}: DMS's hash mask takes no salt; "
-                'drop the salt or set where = "after_load"'
-            )
+    if rule.where == "dms" and rule.strategy not in DMS_ACTIONS:
+        raise MaskingRuleError(
+            f"masking rule {name!r}: DMS cannot apply strategy {rule.strategy}; DMS supports "
+            f'{", ".join(DMS_ACTIONS)} — set where = "after_load" for this rule'
+        )
 
 
 def parse_rules(

@@ -2,9 +2,9 @@
 
 Masking happens inside the database, set-based: one ``UPDATE ... SET col = <expression>`` per chunk
 of rows. Identifiers are validated (``rules.IDENTIFIER``) and quoted with backticks; every value a
-user supplies (salt, constant, domain, mask character) is a bound parameter. Each expression fits
-its column: hashes and fake values are cut or shaped to ``CHARACTER_MAXIMUM_LENGTH``, so strict
-mode never rejects a chunk halfway.
+user supplies (constant, domain, mask character) and the masking key are bound parameters. Each
+expression fits its column: hashes and fake values are cut or shaped to
+``CHARACTER_MAXIMUM_LENGTH``, so strict mode never rejects a chunk halfway.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .key import KEYED_STRATEGIES, MaskingKey, hmac_sql
 from .rules import IDENTIFIER, MaskingRule, MaskingRuleError
 
 TEXT_TYPES = frozenset({"char", "varchar", "tinytext", "text", "mediumtext", "longtext"})
@@ -77,13 +78,23 @@ def _need_text(rule: MaskingRule, info: ColumnInfo) -> None:
         )
 
 
-def expression(rule: MaskingRule, info: ColumnInfo) -> tuple[str, list[Any]]:
-    """``(sql, params)`` for the new value of the rule's column; the SQL reads the current value."""
+def expression(rule: MaskingRule, info: ColumnInfo, key: MaskingKey | None = None) -> tuple[str, list[Any]]:
+    """``(sql, params)`` for the new value of the rule's column; the SQL reads the current value.
+
+    ``hash`` and ``fake_email`` need ``key`` (their HMAC key, see ``key``).
+    """
     column = quote(rule.column)
     strategy = rule.strategy
+    if strategy in KEYED_STRATEGIES and key is None:
+        raise MaskingRuleError(
+            f"masking rule {rule.name!r}: strategy {strategy} is keyed by the masking key, and none was "
+            "given (MASKING_KEY_SECRET)"
+        )
     if strategy == "hash":
         _need_text(rule, info)
-        return _fit(f"SHA2(CONCAT(%s, {column}), 256)", info, HASH_HEX_LENGTH), [rule.salt]
+        assert key is not None
+        digest, params = hmac_sql(column, key)
+        return _fit(digest, info, HASH_HEX_LENGTH), params
     if strategy == "redact":
         _need_text(rule, info)
         # Same length as before: mask characters, then the last keep_last characters.
@@ -107,7 +118,8 @@ def expression(rule: MaskingRule, info: ColumnInfo) -> tuple[str, list[Any]]:
         return "NULL", []
     if strategy == "fake_email":
         _need_text(rule, info)
-        return _fake_email(rule, info)
+        assert key is not None
+        return _fake_email(rule, info, key)
     raise MaskingRuleError(f"masking rule {rule.name!r}: unknown strategy {strategy!r}")
 
 
@@ -162,15 +174,15 @@ def _fixed(rule: MaskingRule, info: ColumnInfo) -> tuple[str, list[Any]]:
     return "%s", [text]
 
 
-def _fake_email(rule: MaskingRule, info: ColumnInfo) -> tuple[str, list[Any]]:
-    """``u<hex>@<domain>``: deterministic per value (same salt, same address), shaped to fit."""
+def _fake_email(rule: MaskingRule, info: ColumnInfo, key: MaskingKey) -> tuple[str, list[Any]]:
+    """``u<hex>@<domain>``: deterministic per value (same key, same address), shaped to fit."""
     column = quote(rule.column)
     domain = rule.domain
     hex_length = FAKE_EMAIL_LOCAL_HEX
     if info.max_length is not None:
         hex_length = min(hex_length, info.max_length - len(domain) - 2)
-    digest = f"SHA2(CONCAT(%s, {column}), 256)"
+    digest, params = hmac_sql(column, key)
     if hex_length >= 6:
-        return f"CONCAT('u', LEFT({digest}, {hex_length}), '@', %s)", [rule.salt, domain]
+        return f"CONCAT('u', LEFT({digest}, {hex_length}), '@', %s)", [*params, domain]
     # Too narrow for an address at the domain: a hash shaped like a local part, cut to fit.
-    return _fit(f"CONCAT('u', {digest})", info, HASH_HEX_LENGTH + 1), [rule.salt]
+    return _fit(f"CONCAT('u', {digest})", info, HASH_HEX_LENGTH + 1), params

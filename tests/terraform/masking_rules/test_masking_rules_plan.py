@@ -27,11 +27,10 @@ RULES: list[dict[str, Any]] = [
     {"schema": "hr", "table": "employees", "column": "passport", "strategy": "mask_digits", "where": "dms",
      "options": {"mask_char": "#"}},
     {"schema": "hr", "table": "employees", "column": "email", "strategy": "fake_email",
-     "options": {"salt": "pepper", "domain": "example.org"}},
+     "options": {"domain": "example.org"}},
     {"schema": "hr", "table": "employees", "column": "card", "strategy": "redact",
      "options": {"keep_last": 4}},
-    {"schema": "sales", "table": "orders", "column": "customer_ssn", "strategy": "hash",
-     "options": {"salt": "pepper"}},
+    {"schema": "sales", "table": "orders", "column": "customer_ssn", "strategy": "hash"},
     {"schema": "sales", "table": "orders", "column": "note", "strategy": "null"},
     {"schema": "sales", "table": "orders", "column": "city", "strategy": "fixed",
      "options": {"value": "Nowhere"}},
@@ -102,7 +101,7 @@ def test_the_lambda_json_holds_only_after_load_rules_and_parses_back(rendered: d
     by_name = {r.name: r for r in parsed}
     assert by_name["hr.employees.card"].keep_last == 4
     assert by_name["hr.employees.email"].domain == "example.org"
-    assert by_name["sales.orders.customer_ssn"].salt == "pepper"
+    assert by_name["sales.orders.customer_ssn"].options == {}
     assert rendered["after_load_tables"] == ["hr.employees", "sales.orders"]
     assert rendered["has_after_load_rules"] is True
 
@@ -140,7 +139,9 @@ BASE = {"schema": "hr", "table": "employees", "column": "ssn", "strategy": "hash
         ({"where": "later"}, 'hr.employees.ssn (where "later")', "where='later' is not allowed"),
         ({"strategy": "null", "where": "dms"}, "set where = \"after_load\" for: hr.employees.ssn (null)",
          "DMS cannot apply strategy null"),
-        ({"where": "dms", "options": {"salt": "x"}}, "hash mask takes no salt", "hash mask takes no salt"),
+        ({"options": {"salt": "x"}}, "options.salt is no longer accepted", "options.salt is no longer accepted"),
+        ({"where": "dms", "options": {"salt": "x"}}, "Drop options.salt from: hr.employees.ssn",
+         "keyed by the masking key"),
         ({"options": {"keep_last": 2}}, "hr.employees.ssn (hash: keep_last)",
          "do not apply to strategy hash"),
         ({"strategy": "fixed"}, "needs options.value", "needs options.value"),

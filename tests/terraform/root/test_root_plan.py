@@ -108,7 +108,7 @@ def test_baseline_path_with_masking_wires_rules_network_and_secret() -> None:
     endpoints = {a for a in changes if a.startswith("module.dms_automation.aws_vpc_endpoint.masking[")}
     assert endpoints == {
         f'module.dms_automation.aws_vpc_endpoint.masking["{service}"]'
-        for service in ("dms", "events", "lambda", "secretsmanager")
+        for service in ("dms", "events", "lambda", "secretsmanager", "ssm")
     }
     service = changes['module.dms_automation.aws_vpc_endpoint.masking["secretsmanager"]']["change"]["after"]
     assert service["service_name"] == "com.amazonaws.eu-west-1.secretsmanager"

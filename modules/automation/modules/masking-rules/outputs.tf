@@ -1,5 +1,5 @@
 output "after_load_rules_json" {
-  description = "The after-load rules as the post-process Lambda reads them (its MASKING_RULES environment variable): {\"version\": 1, \"rules\": [...]}."
+  description = "The after-load rules as JSON, {\"version\": 1, \"rules\": [...]} (the post-process Lambda reads every rule, from the SSM parameter modules/automation writes)."
   value       = jsonencode(local.after_load_document)
 }
 
@@ -26,4 +26,23 @@ output "has_after_load_rules" {
 output "has_dms_rules" {
   description = "True when DMS applies some masking (the replication instance must run DMS 3.5.4 or later)."
   value       = length(local.dms_rules) > 0
+}
+
+output "has_keyed_after_load_rules" {
+  description = "True when some after-load rule (hash, fake_email) needs the masking key."
+  value       = length([for r in local.after_load_rules : r if contains(["hash", "fake_email"], r.strategy)]) > 0
+}
+
+output "rules" {
+  description = "Every rule as rendered for the post-process Lambda (where resolved, unset options dropped), those applied by DMS included: the coverage check counts their columns as masked."
+  value = [
+    for r in local._rules : {
+      schema   = r.schema
+      table    = r.table
+      column   = r.column
+      strategy = r.strategy
+      where    = r.where
+      options  = r.options
+    }
+  ]
 }

@@ -24,10 +24,11 @@ variable "first_rule_id" {
 
 variable "masking_rules" {
   description = <<-EOT
-    Columns to mask. strategy: hash (salted SHA-256, deterministic, cut to the column), redact (mask all but
-    options.keep_last characters with options.mask_char), randomize_digits, mask_digits (digits become
-    options.mask_char), fixed (options.value), null, fake_email (u<hash>@options.domain). where: "dms" or
-    "after_load" (default: default_where). DMS supports hash (no salt), randomize_digits and mask_digits.
+    Columns to mask. strategy: hash (HMAC-SHA-256 under the masking key, deterministic, cut to the column),
+    redact (mask all but options.keep_last characters with options.mask_char), randomize_digits, mask_digits
+    (digits become options.mask_char), fixed (options.value), null, fake_email (u<keyed hash>@options.domain).
+    where: "dms" or "after_load" (default: default_where). DMS supports hash (its own, unkeyed), randomize_digits
+    and mask_digits. options.salt is refused: the key of hash and fake_email lives in Secrets Manager.
   EOT
   type = list(object({
     schema   = string
@@ -69,21 +70,20 @@ variable "masking_rules" {
   }
 
   validation {
-    condition     = alltrue([for r in var.masking_rules : !(coalesce(r.where, var.default_where) == "dms" && r.strategy == "hash" && try(r.options.salt, null) != null)])
-    error_message = "masking_rules: DMS's hash mask takes no salt; drop options.salt or set where = \"after_load\" for: ${join(", ", [for r in var.masking_rules : "${r.schema}.${r.table}.${r.column}" if coalesce(r.where, var.default_where) == "dms" && r.strategy == "hash" && try(r.options.salt, null) != null])}."
+    condition     = alltrue([for r in var.masking_rules : try(r.options.salt, null) == null])
+    error_message = "masking_rules: options.salt is no longer accepted; hash and fake_email are keyed by the masking key in Secrets Manager (masking_key_secret_arn of modules/automation), so no salt sits in Terraform state or the Lambda environment. Drop options.salt from: ${join(", ", [for r in var.masking_rules : "${r.schema}.${r.table}.${r.column}" if try(r.options.salt, null) != null])}."
   }
 
   validation {
     condition = alltrue([for r in var.masking_rules : alltrue([
       for option, strategies in {
-        salt      = ["hash", "fake_email"]
         keep_last = ["redact"]
         mask_char = ["redact", "mask_digits"]
         value     = ["fixed"]
         domain    = ["fake_email"]
       } : lookup(r.options, option, null) == null || contains(strategies, r.strategy)
     ])])
-    error_message = "masking_rules: an option that does not apply to the rule's strategy is set (salt: hash, fake_email; keep_last: redact; mask_char: redact, mask_digits; value: fixed; domain: fake_email); check: ${join(", ", [for r in var.masking_rules : "${r.schema}.${r.table}.${r.column} (${r.strategy}: ${join(", ", [for option, strategies in { salt = ["hash", "fake_email"], keep_last = ["redact"], mask_char = ["redact", "mask_digits"], value = ["fixed"], domain = ["fake_email"] } : option if lookup(r.options, option, null) != null && !contains(strategies, r.strategy)])})" if anytrue([for option, strategies in { salt = ["hash", "fake_email"], keep_last = ["redact"], mask_char = ["redact", "mask_digits"], value = ["fixed"], domain = ["fake_email"] } : lookup(r.options, option, null) != null && !contains(strategies, r.strategy)])])}."
+    error_message = "masking_rules: an option that does not apply to the rule's strategy is set (keep_last: redact; mask_char: redact, mask_digits; value: fixed; domain: fake_email); check: ${join(", ", [for r in var.masking_rules : "${r.schema}.${r.table}.${r.column} (${r.strategy}: ${join(", ", [for option, strategies in { keep_last = ["redact"], mask_char = ["redact", "mask_digits"], value = ["fixed"], domain = ["fake_email"] } : option if lookup(r.options, option, null) != null && !contains(strategies, r.strategy)])})" if anytrue([for option, strategies in { keep_last = ["redact"], mask_char = ["redact", "mask_digits"], value = ["fixed"], domain = ["fake_email"] } : lookup(r.options, option, null) != null && !contains(strategies, r.strategy)])])}."
   }
 
   validation {

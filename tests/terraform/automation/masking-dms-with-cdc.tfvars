@@ -1,0 +1,8 @@
+migration_refresh_indicator = "data-migration"
+migration_refresh_type      = "cdc"
+schedule_or_one_time        = "one-time"
+masking_default_where       = "dms"
+masking_rules = [
+  { schema = "hr", table = "employees", column = "ssn", strategy = "hash" },
+  { schema = "hr", table = "employees", column = "phone", strategy = "mask_digits", options = { mask_char = "#" } },
+]
