@@ -37,6 +37,7 @@ module "baseline" {
   subnet_ids                             = var.baseline.subnet_ids
   table_mappings_json                    = var.baseline.table_mappings_json
   target_allowed_security_group_ids      = concat(coalesce(var.baseline.target_allowed_security_group_ids, []), aws_security_group.masking[*].id)
+  vpc_endpoint_client_security_group_ids = aws_security_group.masking[*].id
   target_database_name                   = var.baseline.target_database_name
   target_dms_secret_arn                  = var.baseline.target_dms_secret_arn
   target_engine_version                  = var.baseline.target_engine_version
@@ -71,8 +72,10 @@ locals {
   baseline_masking_network     = var.create_baseline && local.after_load_masking
   create_masking_vpc_endpoints = local.baseline_masking_network && var.baseline.vpc_id == null
 
-  # The AWS APIs the post-process Lambda calls from inside the VPC.
-  masking_vpc_endpoint_services = local.create_masking_vpc_endpoints ? toset(["dms", "events", "lambda", "secretsmanager"]) : toset([])
+  # The AWS APIs the post-process Lambda calls from inside the VPC; Secrets
+  # Manager's endpoint is the baseline's (it exists whenever the baseline creates
+  # the network, for the replication instance), which admits this Lambda too.
+  masking_vpc_endpoint_services = local.create_masking_vpc_endpoints ? toset(["dms", "events", "lambda"]) : toset([])
 }
 
 data "aws_region" "current" {}
@@ -114,6 +117,18 @@ resource "aws_vpc_security_group_egress_rule" "masking_to_endpoints" {
   from_port                    = 443
   to_port                      = 443
   referenced_security_group_id = aws_security_group.vpc_endpoints[0].id
+  tags                         = var.tags
+}
+
+resource "aws_vpc_security_group_egress_rule" "masking_to_secrets_manager" {
+  count = local.create_masking_vpc_endpoints ? 1 : 0
+
+  security_group_id            = aws_security_group.masking[0].id
+  description                  = "HTTPS to the baseline's Secrets Manager endpoint"
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+  referenced_security_group_id = module.baseline[0].vpc_endpoints_security_group_id
   tags                         = var.tags
 }
 

@@ -82,6 +82,11 @@ output "target_secret_arn" {
   value       = local.target_secret_arn
 }
 
+output "vpc_endpoints_security_group_id" {
+  description = "Security group of the Secrets Manager interface endpoint this module creates with the VPC (null with your own vpc_id): allow HTTPS egress to it from functions listed in vpc_endpoint_client_security_group_ids."
+  value       = local.create_vpc ? aws_security_group.vpc_endpoints[0].id : null
+}
+
 output "vpc_id" {
   description = "VPC of the databases and the replication instance."
   value       = local.vpc_id

@@ -119,9 +119,14 @@ variable "replication_instance_class" {
 }
 
 variable "replication_instance_engine_version" {
-  description = "DMS engine version of the replication instance. Null: the DMS default."
+  description = "DMS engine version of the replication instance (major.minor.patch, e.g. 3.5.4). Null: the DMS default, or 3.5.4 when the table mappings hold DMS data-masking rules (DMS applies them from 3.5.4 on)."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.replication_instance_engine_version == null || can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", var.replication_instance_engine_version))
+    error_message = "replication_instance_engine_version = \"${coalesce(var.replication_instance_engine_version, "null")}\" is not a DMS engine version; give major.minor.patch, for example \"3.5.4\", or null for the DMS default."
+  }
 }
 
 variable "replication_instance_multi_az" {
@@ -397,6 +402,18 @@ variable "vpc_cidr" {
   validation {
     condition     = can(cidrhost(var.vpc_cidr, 0))
     error_message = "vpc_cidr must be a CIDR block like \"10.0.0.0/16\"; got \"${var.vpc_cidr}\"."
+  }
+}
+
+variable "vpc_endpoint_client_security_group_ids" {
+  description = "Security groups of functions in this network that call Secrets Manager (for example a masking Lambda); the Secrets Manager endpoint this module creates admits HTTPS from them besides the replication instance. Ignored when vpc_id is given."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for id in var.vpc_endpoint_client_security_group_ids : can(regex("^sg-[0-9a-f]{8,17}$", id))])
+    error_message = "vpc_endpoint_client_security_group_ids must list security group ids (sg- followed by 8 or 17 hexadecimal digits); got ${jsonencode(var.vpc_endpoint_client_security_group_ids)}."
   }
 }
 

@@ -165,6 +165,7 @@ def test_security_groups_allow_only_dms_to_the_databases(default_plan: Any) -> N
     assert ports == [
         ("source_from_replication_instance", 1521, 1521),
         ("target_from_replication_instance", 3306, 3306),
+        ("vpc_endpoints_from_replication_instance[0]", 443, 443),  # Secrets Manager, for DMS
     ]
     assert resources["aws_default_security_group.this[0]"].get("ingress") in (None, [])
 
@@ -383,4 +384,94 @@ def test_given_availability_zones_are_used() -> None:
     ids=lambda v: v if isinstance(v, str) else None,
 )
 def test_bad_input_is_refused_with_an_actionable_message(tf_vars: dict[str, Any], expected: str) -> None:
+    assert expected in plan_error(tf_vars)
+
+
+# ---------------------------------------------------------------------------------------------
+# A real account: Secrets Manager reachable from the replication instance, engine for masking
+# ---------------------------------------------------------------------------------------------
+
+
+def _references(plan: Any, address: str, attribute: str) -> list[str]:
+    config = plan._raw["configuration"]["root_module"]["module_calls"]["baseline"]["module"]
+    (resource,) = [r for r in config["resources"] if r["address"] == address]
+    return list(resource["expressions"][attribute].get("references", []))
+
+
+def test_a_created_network_reaches_secrets_manager_from_the_replication_instance(default_plan: Any) -> None:
+    # DMS 3.4.7+ reads endpoint secrets through Secrets Manager from the replication instance.
+    resources = planned(default_plan)
+    endpoint = resources["aws_vpc_endpoint.secretsmanager[0]"]
+    assert endpoint["service_name"] == "com.amazonaws.eu-west-1.secretsmanager"
+    assert endpoint["vpc_endpoint_type"] == "Interface"
+    assert endpoint["private_dns_enabled"] is True
+    egress = resources["aws_vpc_security_group_egress_rule.replication_instance_to_secrets_manager[0]"]
+    ingress = resources["aws_vpc_security_group_ingress_rule.vpc_endpoints_from_replication_instance[0]"]
+    for rule in (egress, ingress):
+        assert (rule["ip_protocol"], rule["from_port"], rule["to_port"]) == ("tcp", 443, 443)
+    assert "aws_security_group.vpc_endpoints[0].id" in _references(
+        default_plan,
+        "aws_vpc_security_group_egress_rule.replication_instance_to_secrets_manager",
+        "referenced_security_group_id",
+    )
+    assert "aws_security_group.replication_instance.id" in _references(
+        default_plan,
+        "aws_vpc_security_group_ingress_rule.vpc_endpoints_from_replication_instance",
+        "referenced_security_group_id",
+    )
+    assert "aws_security_group.vpc_endpoints[0].id" in _references(
+        default_plan, "aws_vpc_endpoint.secretsmanager", "security_group_ids"
+    )
+
+
+def test_your_own_vpc_gets_https_egress_instead_of_an_endpoint() -> None:
+    subnets = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
+    resources = planned(baseline_plan({"vpc_id": "vpc-0123456789abcdef0", "subnet_ids": subnets}))
+    assert not of_type(resources, "aws_vpc_endpoint")
+    rule = resources["aws_vpc_security_group_egress_rule.replication_instance_to_aws_apis[0]"]
+    assert (rule["from_port"], rule["to_port"], rule["cidr_ipv4"]) == (443, 443, "0.0.0.0/0")
+
+
+MASKING_RULE = {
+    "rule-type": "transformation",
+    "rule-name": "mask-ssn",
+    "rule-target": "column",
+    "object-locator": {"schema-name": "HR", "table-name": "EMPLOYEES", "column-name": "SSN"},
+    "rule-action": "data-masking-hash-mask",
+}
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [(None, "3.5.4"), ("3.5.4", "3.5.4"), ("3.6.1", "3.6.1")],
+    ids=["null", "3.5.4", "3.6.1"],
+)
+def test_dms_masking_rules_run_on_engine_3_5_4_or_later(given: str | None, expected: str) -> None:
+    tf_vars: dict[str, Any] = {"extra_table_mapping_rules": [MASKING_RULE]}
+    if given:
+        tf_vars["replication_instance_engine_version"] = given
+    instance = planned(baseline_plan(tf_vars))["aws_dms_replication_instance.this"]
+    assert instance["engine_version"] == expected
+
+
+def test_without_dms_masking_the_engine_is_the_dms_default(default_plan: Any) -> None:
+    instance = planned(default_plan)["aws_dms_replication_instance.this"]
+    assert instance.get("engine_version") is None
+
+
+@pytest.mark.parametrize(
+    ("tf_vars", "expected"),
+    [
+        (
+            {"extra_table_mapping_rules": [MASKING_RULE], "replication_instance_engine_version": "3.5.3"},
+            'replication_instance_engine_version = "3.5.3" is too old for the task\'s DMS data-masking rules',
+        ),
+        (
+            {"replication_instance_engine_version": "3.5"},
+            'replication_instance_engine_version = "3.5" is not a DMS engine version',
+        ),
+    ],
+    ids=["too-old-for-masking", "not-a-version"],
+)
+def test_engine_versions_that_cannot_work_are_refused(tf_vars: dict[str, Any], expected: str) -> None:
     assert expected in plan_error(tf_vars)

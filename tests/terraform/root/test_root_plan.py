@@ -95,6 +95,9 @@ def test_baseline_path_with_masking_wires_rules_network_and_secret() -> None:
     assert rules[1]["object-locator"] == locator
     task = changes["module.dms_automation.module.baseline[0].aws_dms_replication_task.this"]
     assert json.loads(task["change"]["after"]["table_mappings"])["rules"] == rules
+    # DMS applies data-masking rules from replication engine 3.5.4 on.
+    instance = changes["module.dms_automation.module.baseline[0].aws_dms_replication_instance.this"]
+    assert instance["change"]["after"]["engine_version"] == "3.5.4"
     # After-load masking: the Lambda runs in the baseline's VPC, in a group the target admits.
     post = changes["module.dms_automation.module.automation.aws_lambda_function.post_process"]["change"]
     assert len(post["after"]["vpc_config"]) == 1
@@ -108,11 +111,16 @@ def test_baseline_path_with_masking_wires_rules_network_and_secret() -> None:
     endpoints = {a for a in changes if a.startswith("module.dms_automation.aws_vpc_endpoint.masking[")}
     assert endpoints == {
         f'module.dms_automation.aws_vpc_endpoint.masking["{service}"]'
-        for service in ("dms", "events", "lambda", "secretsmanager")
+        for service in ("dms", "events", "lambda")
     }
-    service = changes['module.dms_automation.aws_vpc_endpoint.masking["secretsmanager"]']["change"]["after"]
+    # Secrets Manager's endpoint is the baseline's, shared with the replication instance: one
+    # endpoint per service (two with private DNS would clash), admitting the masking Lambda too.
+    baseline = "module.dms_automation.module.baseline[0]."
+    service = changes[baseline + "aws_vpc_endpoint.secretsmanager[0]"]["change"]["after"]
     assert service["service_name"] == "com.amazonaws.eu-west-1.secretsmanager"
     assert service["private_dns_enabled"] is True
+    assert baseline + "aws_vpc_security_group_ingress_rule.vpc_endpoints_from_clients[0]" in changes
+    assert "module.dms_automation.aws_vpc_security_group_egress_rule.masking_to_secrets_manager[0]" in changes
 
 
 @pytest.mark.parametrize(
