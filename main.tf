@@ -11,7 +11,12 @@ module "baseline" {
   tags                   = var.tags
   kms_key_arn            = var.kms_key_arn
   migration_refresh_type = var.migration_refresh_type
-  table_selection        = var.table_selection
+
+  oracle_driver_layer_arn = var.baseline.oracle_driver_layer_arn
+  prepare_databases       = var.baseline.prepare_databases
+  source_dms_username     = var.baseline.source_dms_username
+  target_dms_username     = var.baseline.target_dms_username
+  table_selection         = var.table_selection
 
   # Null settings fall back to the baseline module's defaults.
   availability_zones                     = var.baseline.availability_zones
@@ -200,7 +205,7 @@ module "automation" {
   masking_rules         = var.masking_rules
   masking_default_where = var.masking_default_where
   masking_secret_arn = (
-    var.create_baseline ? (local.after_load_masking ? module.baseline[0].target_secret_arn : null) : var.masking_secret_arn
+    var.create_baseline ? (local.after_load_masking ? module.baseline[0].target_master_secret_arn : null) : var.masking_secret_arn
   )
   masking_vpc_config = (
     var.create_baseline

@@ -57,8 +57,9 @@ resource "aws_dms_endpoint" "source" {
 
   tags = local.tags
 
-  # DMS assumes the role when the endpoint is created.
-  depends_on = [aws_iam_role_policy.secrets_access]
+  # DMS assumes the role when the endpoint is created; the secret holds the DMS
+  # user's credentials once the preparation function has run.
+  depends_on = [aws_iam_role_policy.secrets_access, aws_lambda_invocation.prepare_databases]
 }
 
 resource "aws_dms_endpoint" "target" {
@@ -72,7 +73,7 @@ resource "aws_dms_endpoint" "target" {
 
   tags = local.tags
 
-  depends_on = [aws_iam_role_policy.secrets_access]
+  depends_on = [aws_iam_role_policy.secrets_access, aws_lambda_invocation.prepare_databases]
 }
 
 resource "aws_dms_replication_task" "this" {

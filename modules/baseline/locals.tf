@@ -19,7 +19,7 @@ locals {
   vpc_id     = local.create_vpc ? aws_vpc.this[0].id : var.vpc_id
   subnet_ids = local.create_vpc ? aws_subnet.private[*].id : var.subnet_ids
 
-  vpc_endpoint_client_security_group_ids = var.vpc_endpoint_client_security_group_ids
+  vpc_endpoint_client_security_group_ids = concat(var.vpc_endpoint_client_security_group_ids, aws_security_group.prepare_databases[*].id)
 
   source_port = 1521
   target_port = 3306
@@ -31,8 +31,9 @@ locals {
 
   restore_source = var.source_snapshot_identifier != null
 
-  source_secret_arn = var.source_dms_secret_arn != null ? var.source_dms_secret_arn : aws_db_instance.source.master_user_secret[0].secret_arn
-  target_secret_arn = var.target_dms_secret_arn != null ? var.target_dms_secret_arn : aws_rds_cluster.target.master_user_secret[0].secret_arn
+  # The DMS users' secrets (prepare.tf), or the ones given; never the RDS-managed master secrets.
+  source_secret_arn = var.source_dms_secret_arn != null ? var.source_dms_secret_arn : aws_secretsmanager_secret.dms_source[0].arn
+  target_secret_arn = var.target_dms_secret_arn != null ? var.target_dms_secret_arn : aws_secretsmanager_secret.dms_target[0].arn
 
   tags = merge(var.tags, { "dms-automation:part" = "baseline" })
 }
