@@ -11,7 +11,12 @@ module "baseline" {
   tags                   = var.tags
   kms_key_arn            = var.kms_key_arn
   migration_refresh_type = var.migration_refresh_type
-  table_selection        = var.table_selection
+
+  oracle_driver_layer_arn = var.baseline.oracle_driver_layer_arn
+  prepare_databases       = var.baseline.prepare_databases
+  source_dms_username     = var.baseline.source_dms_username
+  target_dms_username     = var.baseline.target_dms_username
+  table_selection         = var.table_selection
 
   # Null settings fall back to the baseline module's defaults.
   availability_zones                     = var.baseline.availability_zones
@@ -37,6 +42,7 @@ module "baseline" {
   subnet_ids                             = var.baseline.subnet_ids
   table_mappings_json                    = var.baseline.table_mappings_json
   target_allowed_security_group_ids      = concat(coalesce(var.baseline.target_allowed_security_group_ids, []), aws_security_group.masking[*].id)
+  vpc_endpoint_client_security_group_ids = aws_security_group.masking[*].id
   target_database_name                   = var.baseline.target_database_name
   target_dms_secret_arn                  = var.baseline.target_dms_secret_arn
   target_engine_version                  = var.baseline.target_engine_version
@@ -71,8 +77,10 @@ locals {
   baseline_masking_network     = var.create_baseline && local.after_load_masking
   create_masking_vpc_endpoints = local.baseline_masking_network && var.baseline.vpc_id == null
 
-  # The AWS APIs the post-process Lambda calls from inside the VPC.
-  masking_vpc_endpoint_services = local.create_masking_vpc_endpoints ? toset(["dms", "events", "lambda", "secretsmanager", "ssm"]) : toset([])
+  # The AWS APIs the post-process Lambda calls from inside the VPC; Secrets
+  # Manager's endpoint is the baseline's (it exists whenever the baseline creates
+  # the network, for the replication instance), which admits this Lambda too.
+  masking_vpc_endpoint_services = local.create_masking_vpc_endpoints ? toset(["dms", "events", "lambda", "ssm"]) : toset([])
 }
 
 data "aws_region" "current" {}
@@ -114,6 +122,18 @@ resource "aws_vpc_security_group_egress_rule" "masking_to_endpoints" {
   from_port                    = 443
   to_port                      = 443
   referenced_security_group_id = aws_security_group.vpc_endpoints[0].id
+  tags                         = var.tags
+}
+
+resource "aws_vpc_security_group_egress_rule" "masking_to_secrets_manager" {
+  count = local.create_masking_vpc_endpoints ? 1 : 0
+
+  security_group_id            = aws_security_group.masking[0].id
+  description                  = "HTTPS to the baseline's Secrets Manager endpoint"
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+  referenced_security_group_id = module.baseline[0].vpc_endpoints_security_group_id
   tags                         = var.tags
 }
 
@@ -163,6 +183,31 @@ resource "aws_vpc_endpoint" "masking" {
   tags                = merge(var.tags, { Name = "${local.name_prefix}-${each.key}" })
 }
 
+# The post-process Lambda keeps the run state in DynamoDB: a gateway endpoint
+# on the private subnets' route table, and HTTPS to DynamoDB's prefix list
+# (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-ddb.html).
+resource "aws_vpc_endpoint" "dynamodb" {
+  count = local.create_masking_vpc_endpoints ? 1 : 0
+
+  vpc_id            = module.baseline[0].vpc_id
+  service_name      = "com.amazonaws.${data.aws_region.current.name}.dynamodb"
+  vpc_endpoint_type = "Gateway"
+  route_table_ids   = [module.baseline[0].main_route_table_id]
+  tags              = merge(var.tags, { Name = "${local.name_prefix}-dynamodb" })
+}
+
+resource "aws_vpc_security_group_egress_rule" "masking_to_dynamodb" {
+  count = local.create_masking_vpc_endpoints ? 1 : 0
+
+  security_group_id = aws_security_group.masking[0].id
+  description       = "HTTPS to DynamoDB through the gateway endpoint (the run state)"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  prefix_list_id    = aws_vpc_endpoint.dynamodb[0].prefix_list_id
+  tags              = var.tags
+}
+
 module "automation" {
   source = "./modules/automation"
 
@@ -191,7 +236,7 @@ module "automation" {
   masking_coverage_schemas          = var.masking_coverage_schemas
   fail_on_unmasked_columns          = var.fail_on_unmasked_columns
   masking_secret_arn = (
-    var.create_baseline ? (local.after_load_masking ? module.baseline[0].target_secret_arn : null) : var.masking_secret_arn
+    var.create_baseline ? (local.after_load_masking ? module.baseline[0].target_master_secret_arn : null) : var.masking_secret_arn
   )
   masking_vpc_config = (
     var.create_baseline

@@ -21,6 +21,7 @@ module "dms_automation" {
 
   name_prefix = "nightly-refresh"
   baseline = {
+    oracle_driver_layer_arn    = var.oracle_driver_layer_arn
     source_snapshot_identifier = var.source_snapshot_identifier
     create_dms_iam_roles       = var.create_dms_iam_roles
   }

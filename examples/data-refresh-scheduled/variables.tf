@@ -4,6 +4,12 @@ variable "create_dms_iam_roles" {
   default     = false
 }
 
+variable "oracle_driver_layer_arn" {
+  description = "Lambda layer version with python-oracledb (Python 3.12, x86_64) for the baseline's database preparation function (it creates the DMS user on the Oracle source); required to apply, not to plan."
+  type        = string
+  default     = null
+}
+
 variable "region" {
   description = "AWS region of the example."
   type        = string

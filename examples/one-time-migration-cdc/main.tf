@@ -19,7 +19,8 @@ module "dms_automation" {
 
   name_prefix = "orders-migration"
   baseline = {
-    create_dms_iam_roles = var.create_dms_iam_roles
+    oracle_driver_layer_arn = var.oracle_driver_layer_arn
+    create_dms_iam_roles    = var.create_dms_iam_roles
     # The live source keeps being read during CDC: a Multi-AZ replication instance.
     replication_instance_multi_az = true
   }

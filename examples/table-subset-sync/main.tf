@@ -32,6 +32,7 @@ module "dms_automation" {
     },
   ]
   baseline = {
-    create_dms_iam_roles = var.create_dms_iam_roles
+    oracle_driver_layer_arn = var.oracle_driver_layer_arn
+    create_dms_iam_roles    = var.create_dms_iam_roles
   }
 }

@@ -292,25 +292,39 @@ def _start_failed(
 
 
 def _test_connections(run: Run, task: TaskState) -> None:
-    for role, endpoint in (("source", task.source_endpoint_arn), ("target", task.target_endpoint_arn)):
-        try:
-            status = dms_task.test_endpoint(
-                run.clients.dms,
-                task.replication_instance_arn,
-                endpoint,
-                run.options.connection_test_timeout_seconds,
-                run.options.connection_test_poll_seconds,
-            )
-        except AutomationError as error:
-            run.log.error(
-                "start-refused",
-                seen=f"{role} endpoint connection test",
-                error=str(error),
-                done="nothing started; trigger left as it was",
-                why=f"the {role} endpoint is not reachable from the replication instance",
-            )
-            raise
-        run.log.info("endpoint-tested", seen=f"{role} endpoint {endpoint}", done=status, why="before a start")
+    endpoints = {"source": task.source_endpoint_arn, "target": task.target_endpoint_arn}
+    timeout = float(run.options.connection_test_timeout_seconds)
+    remaining = getattr(run.context, "get_remaining_time_in_millis", None)
+    if callable(remaining):
+        # Both tests run at once, so they cost one timeout; a minute of the invocation is kept
+        # for the start itself, whatever CONNECTION_TEST_TIMEOUT_SECONDS says.
+        timeout = max(0.0, min(timeout, remaining() / 1000 - 60))
+    try:
+        statuses = dms_task.test_endpoints(
+            run.clients.dms,
+            task.replication_instance_arn,
+            list(endpoints.values()),
+            timeout,
+            run.options.connection_test_poll_seconds,
+        )
+    except AutomationError as error:
+        failing = [role for role, arn in endpoints.items() if arn in str(error)] or list(endpoints)
+        run.log.error(
+            "start-refused",
+            seen=" and ".join(f"{role} endpoint connection test" for role in failing),
+            error=str(error),
+            done="nothing started; trigger left as it was",
+            why=" and ".join(f"the {role} endpoint" for role in failing)
+            + " is not reachable from the replication instance, or DMS did not test it",
+        )
+        raise
+    for role, endpoint in endpoints.items():
+        run.log.info(
+            "endpoint-tested",
+            seen=f"{role} endpoint {endpoint}",
+            done=statuses[endpoint],
+            why="before a start",
+        )
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,9 +8,21 @@ with human-oriented keys and a few quirks, all handled here and nowhere else:
 - the task is named by its *identifier* (never its ARN). Older notifications append it to the
   console link on a second line, ``"https://console...#tasks:ids=my-task\\nSourceId: my-task "``
   (trailing space included); newer ones carry a separate ``"SourceId"`` key;
-- ``"Event ID"`` is a documentation URL ending in ``#DMS-EVENT-0079 `` (trailing space).
+- ``"Event ID"`` is a documentation URL ending in ``#DMS-EVENT-0079 `` (trailing space);
+- newer console links name the task as ``#taskDetails/my-task``.
 
-The samples under ``tests/events/`` are real messages in both shapes. The message says *that*
+DMS events can also come through Amazon EventBridge (DMS 3.4.5 and later; AWS recommends it, and
+an account-wide switch moves DMS event subscriptions there), either straight to the Lambda or
+through an SNS topic that an EventBridge rule targets (``Sns.Message`` is then the EventBridge
+event as JSON). Such an event has ``source`` ``aws.dms``, ``detail-type`` ``DMS Replication Task
+State Change``, the task's *ARN* in ``resources`` and ``detail.eventId`` / ``detail.detailMessage``
+(DMS user guide, "Working with Amazon EventBridge events and notifications in AWS Database
+Migration Service", https://docs.aws.amazon.com/dms/latest/userguide/CHAP_EventBridge.html, and
+the EventBridge events reference,
+https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-dms.html). Both shapes become the
+same ``DmsNotification``.
+
+The samples under ``tests/events/`` are real messages in every shape. The message says *that*
 something happened; what to do is decided from the task as DescribeReplicationTasks shows it.
 """
 
@@ -23,7 +35,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 _EVENT_ID = re.compile(r"DMS-EVENT-\d{4}")
-_LINK_IDS = re.compile(r"#tasks:ids=([A-Za-z0-9-]+)")
+_LINK_IDS = re.compile(r"#(?:tasks:ids=|taskDetails/)([A-Za-z0-9-]+)")
+_TASK_ARN = re.compile(r"^arn:[a-z-]+:dms:[a-z0-9-]+:\d{12}:task:[A-Za-z0-9-]+$")
+EVENTBRIDGE_SOURCE = "aws.dms"
+# detail-type of task events, and the event source an SNS notification gives the same events.
+EVENTBRIDGE_TASK_DETAIL_TYPE = "DMS Replication Task State Change"
+TASK_EVENT_SOURCE = "replication-task"
 WATCHDOG = "watchdog"
 START = "start"
 PAUSE = "pause"
@@ -45,10 +62,18 @@ class DmsNotification:
     event_id: str
     event_message: str
     event_time: str
+    task_arn: str = ""  # EventBridge names the task by ARN, SNS notifications by identifier
+    via: str = "sns"  # "sns", "eventbridge" or "eventbridge-sns"
 
     @property
     def is_task_event(self) -> bool:
-        return self.event_source == "replication-task" and bool(self.source_id)
+        return self.event_source == TASK_EVENT_SOURCE and bool(self.source_id or self.task_arn)
+
+    def concerns(self, task_arn: str, task_identifier: str) -> bool:
+        """Whether this notification is about that task (by ARN when it has one, else by identifier)."""
+        if self.task_arn:
+            return self.task_arn == task_arn
+        return bool(self.source_id) and self.source_id == task_identifier
 
 
 @dataclass(frozen=True)
@@ -79,6 +104,40 @@ def _source_id(message: dict[str, Any]) -> str:
     return ""
 
 
+def is_eventbridge_dms_event(event: Any) -> bool:
+    return (
+        isinstance(event, dict)
+        and event.get("source") == EVENTBRIDGE_SOURCE
+        and isinstance(event.get("detail-type"), str)
+    )
+
+
+def parse_eventbridge_event(
+    event: dict[str, Any], sns_message_id: str = "", via: str = "eventbridge"
+) -> DmsNotification:
+    """A DMS event as EventBridge delivers it (directly, or as the message of an SNS record)."""
+    raw_detail = event.get("detail")
+    detail: dict[str, Any] = raw_detail if isinstance(raw_detail, dict) else {}
+    detail_type = _text(event.get("detail-type"))
+    is_task = detail_type == EVENTBRIDGE_TASK_DETAIL_TYPE or _text(detail.get("type")) == "REPLICATION_TASK"
+    raw_resources = event.get("resources")
+    resources: list[Any] = raw_resources if isinstance(raw_resources, list) else []
+    task_arn = next((r.strip() for r in resources if isinstance(r, str) and _TASK_ARN.match(r.strip())), "")
+    link = _text(detail.get("resourceLink"))
+    match = _LINK_IDS.search(link)
+    event_id_match = _EVENT_ID.search(_text(detail.get("eventId")))
+    return DmsNotification(
+        sns_message_id=sns_message_id or _text(event.get("id")),
+        event_source=TASK_EVENT_SOURCE if is_task else detail_type,
+        source_id=match.group(1) if match else "",
+        event_id=event_id_match.group(0) if event_id_match else "",
+        event_message=_text(detail.get("detailMessage")),
+        event_time=_text(event.get("time")),
+        task_arn=task_arn if is_task else "",
+        via=via,
+    )
+
+
 def parse_dms_message(raw: Any, sns_message_id: str = "") -> DmsNotification | Ignored:
     """Parse ``Sns.Message``; anything that is not a DMS notification becomes ``Ignored``."""
     if not isinstance(raw, str):
@@ -89,6 +148,8 @@ def parse_dms_message(raw: Any, sns_message_id: str = "") -> DmsNotification | I
         return Ignored(sns_message_id, "SNS message is not JSON")
     if not isinstance(message, dict):
         return Ignored(sns_message_id, "SNS message is JSON but not an object")
+    if is_eventbridge_dms_event(message):
+        return parse_eventbridge_event(message, sns_message_id, via="eventbridge-sns")
     source = _text(message.get("Event Source"))
     if not source:
         return Ignored(sns_message_id, "SNS message has no 'Event Source': not a DMS notification")
@@ -101,6 +162,14 @@ def parse_dms_message(raw: Any, sns_message_id: str = "") -> DmsNotification | I
         event_message=_text(message.get("Event Message")),
         event_time=_text(message.get("Event Time")),
     )
+
+
+def parse_event(event: Any) -> list[DmsNotification | Ignored]:
+    """What the post-process Lambda receives: SNS records (DMS's own notifications or EventBridge
+    events published to the topic), or an EventBridge event delivered directly."""
+    if is_eventbridge_dms_event(event):
+        return [parse_eventbridge_event(event)]
+    return parse_sns_event(event)
 
 
 def parse_sns_event(event: Any) -> list[DmsNotification | Ignored]:

@@ -1,6 +1,7 @@
-"""Post-process Lambda: DMS task notifications through SNS, and its own continuations.
+"""Post-process Lambda: DMS task notifications, and its own continuations.
 
     SNS event with DMS notifications                     -> reconcile, when one concerns this task
+    EventBridge DMS event, direct or as an SNS message   -> the same
     {"dms_automation": "continue-post-processing", ...}  -> continue unfinished post-processing
     {"dms_automation": "reconcile"}                      -> reconcile by hand (e.g. a lost notification)
 
@@ -28,7 +29,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         return core.reconcile(run, "reconcile requested by hand")
 
     relevant: list[DmsNotification] = []
-    for item in notifications.parse_sns_event(event):
+    for item in notifications.parse_event(event):
         if isinstance(item, Ignored):
             run.log.info(
                 "notification-ignored", seen=item.sns_message_id or None, done="nothing", why=item.why
@@ -49,13 +50,19 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     if not relevant:
         return {"action": "none", "why": "no task notification"}
 
-    task = run.task()  # the notification names the task by identifier: learn ours from DMS
-    mine = [n for n in relevant if n.source_id == task.identifier]
+    # SNS notifications name the task by identifier, EventBridge events by ARN: learn ours from DMS.
+    task = run.task()
+    mine = [n for n in relevant if n.concerns(task.arn, task.identifier)]
     for other in relevant:
-        if other.source_id != task.identifier:
+        if not other.concerns(task.arn, task.identifier):
             run.log.info(
                 "notification-ignored",
-                seen={"source_id": other.source_id, "event_id": other.event_id},
+                seen={
+                    "source_id": other.source_id or None,
+                    "task_arn": other.task_arn or None,
+                    "event_id": other.event_id,
+                    "via": other.via,
+                },
                 done="nothing",
                 why=f"concerns another task (this automation's task is {task.identifier})",
             )

@@ -125,51 +125,120 @@ def start_task(dms: Any, arn: str, start_type: str) -> dict[str, Any]:
     return dict(response.get("ReplicationTask", {}))
 
 
-def test_endpoint(
-    dms: Any,
-    replication_instance_arn: str,
-    endpoint_arn: str,
-    timeout_seconds: float,
-    poll_seconds: float,
-    clock: Callable[[], float] = time.monotonic,
-) -> str:
-    """Test one endpoint from the task's replication instance; return the final status or raise."""
+# TestConnection and DescribeConnections, as the DMS API reference describes them:
+# https://docs.aws.amazon.com/dms/latest/APIReference/API_TestConnection.html — TestConnection
+# answers with the pair's Connection, whose Status is "testing" while the test runs, or refuses
+# with InvalidResourceStateFault (a test of the pair already under way, and also an instance or
+# endpoint that is not available);
+# https://docs.aws.amazon.com/dms/latest/APIReference/API_Connection.html — Status is one of
+# "successful", "testing", "failed", "deleting"; a pair keeps the result of its *last* test, so a
+# "successful" read after a refused call may be days old.
+CONNECTION_RESULTS = frozenset({"successful", "failed"})
+
+
+@dataclass
+class _PairTest:
+    endpoint_arn: str
+    accepted: bool = False  # TestConnection of this test was accepted: the next result is ours
+    seen_testing: bool = False  # DescribeConnections showed "testing" after our call
+    refusal: str = ""  # the last InvalidResourceStateFault, while not accepted
+    status: str = ""
+    message: str = ""
+
+    @property
+    def current(self) -> bool:
+        """Whether a result read now belongs to a test that ran after this invocation asked."""
+        return self.accepted or self.seen_testing
+
+
+def _ask(dms: Any, replication_instance_arn: str, pair: _PairTest) -> None:
     from botocore.exceptions import ClientError
 
     try:
-        aws.call(
-            dms.test_connection, ReplicationInstanceArn=replication_instance_arn, EndpointArn=endpoint_arn
+        response = aws.call(
+            dms.test_connection,
+            ReplicationInstanceArn=replication_instance_arn,
+            EndpointArn=pair.endpoint_arn,
         )
     except ClientError as error:
-        # A test of this pair already under way is fine: wait for its result below.
         if aws.error_code(error) != "InvalidResourceStateFault":
             raise EndpointConnectionError(
-                f"could not test endpoint {endpoint_arn} from {replication_instance_arn}: {error}"
+                f"could not test endpoint {pair.endpoint_arn} from {replication_instance_arn}: {error}"
             ) from error
+        pair.refusal = str(error)
+        return
+    pair.accepted, pair.refusal = True, ""
+    connection = response.get("Connection") or {}
+    if connection.get("Status") == "testing":
+        pair.seen_testing = True
+
+
+def test_endpoints(
+    dms: Any,
+    replication_instance_arn: str,
+    endpoint_arns: list[str],
+    timeout_seconds: float,
+    poll_seconds: float,
+    clock: Callable[[], float] = time.monotonic,
+) -> dict[str, str]:
+    """Test every endpoint from the replication instance at once; return each final status or raise.
+
+    All TestConnection calls are made first, then DescribeConnections is polled until every pair
+    has a result of *this* test: after an accepted call, or after "testing" was seen following a
+    refused one (someone else's test, still under way when we asked). A refused call whose pair
+    does not show "testing" is asked again on the next poll; if it is still refused at the
+    deadline the endpoint is reported as not tested, never as the stale result it shows. The
+    whole wait is bounded by ``timeout_seconds``, however many endpoints there are.
+    """
     deadline = clock() + timeout_seconds
+    pairs = {arn: _PairTest(arn) for arn in dict.fromkeys(endpoint_arns)}
+    for pair in pairs.values():
+        _ask(dms, replication_instance_arn, pair)
     while True:
         response = aws.call(
-            dms.describe_connections, Filters=[{"Name": "endpoint-arn", "Values": [endpoint_arn]}]
+            dms.describe_connections,
+            Filters=[
+                {"Name": "endpoint-arn", "Values": list(pairs)},
+                {"Name": "replication-instance-arn", "Values": [replication_instance_arn]},
+            ],
         )
-        status, message = "", ""
         for connection in response.get("Connections", []):
-            same_pair = connection.get("EndpointArn") == endpoint_arn
-            if same_pair and connection.get("ReplicationInstanceArn") == replication_instance_arn:
-                status = connection.get("Status", "")
-                message = connection.get("LastFailureMessage", "") or ""
-        if status == "successful":
-            return status
-        if status == "failed":
-            raise EndpointConnectionError(
-                f"connection test of endpoint {endpoint_arn} failed: {message or 'no message'}; "
-                "fix the endpoint (network, credentials) before the next run"
-            )
+            found = pairs.get(connection.get("EndpointArn", ""))
+            if found is None or connection.get("ReplicationInstanceArn") != replication_instance_arn:
+                continue
+            found.status = connection.get("Status", "") or ""
+            found.message = connection.get("LastFailureMessage", "") or ""
+            if found.status == "testing":
+                found.seen_testing = True
+        for pair in pairs.values():
+            if pair.current and pair.status == "failed":
+                raise EndpointConnectionError(
+                    f"connection test of endpoint {pair.endpoint_arn} failed: "
+                    f"{pair.message or 'no message'}; "
+                    "fix the endpoint (network, credentials) before the next run"
+                )
+        if all(pair.current and pair.status == "successful" for pair in pairs.values()):
+            return {arn: pair.status for arn, pair in pairs.items()}
         if clock() >= deadline:
+            late = [pair for pair in pairs.values() if not (pair.current and pair.status == "successful")]
+            details = "; ".join(
+                f"{pair.endpoint_arn}: "
+                + (
+                    f"last status {pair.status or 'unknown'!r}"
+                    if pair.current
+                    else f"DMS refused the test ({pair.refusal or 'no answer'}) and shows no test under way "
+                    f"(status {pair.status or 'unknown'!r} is from an earlier test)"
+                )
+                for pair in late
+            )
             raise EndpointConnectionError(
-                f"connection test of endpoint {endpoint_arn} did not finish within {timeout_seconds:g} s "
-                f"(last status {status or 'unknown'!r})"
+                f"connection test did not finish within {timeout_seconds:g} s: {details}; "
+                "check that the replication instance and the endpoints are available"
             )
         aws.sleep(poll_seconds)
+        for pair in pairs.values():
+            if not pair.current:
+                _ask(dms, replication_instance_arn, pair)  # refused and nothing under way: ask again
 
 
 def run_report(dms: Any, task: TaskState, max_pages: int = 20) -> dict[str, Any]:

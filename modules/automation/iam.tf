@@ -228,8 +228,12 @@ data "aws_iam_policy_document" "post_process" {
     for_each = local.after_load_masking ? [1] : []
     content {
       sid = "DescribeNetworkInterfaces"
-      # ec2:DescribeNetworkInterfaces has no resource-level permissions: "*" only here.
-      actions   = ["ec2:DescribeNetworkInterfaces"]
+      # The EC2 actions of AWS's managed policy for VPC-attached functions,
+      # AWSLambdaVPCAccessExecutionRole (v3, January 2024, which added
+      # ec2:DescribeSubnets), are all here or in the two statements above:
+      # https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaVPCAccessExecutionRole.html
+      # These two have no resource-level permissions: "*" only here.
+      actions   = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
       resources = ["*"]
     }
   }

@@ -50,6 +50,15 @@ data "aws_iam_policy_document" "kms" {
     }
   }
 
+  # DMS publishes its event notifications to the encrypted topic. The statement is
+  # the one the DMS user guide gives for an encrypted topic ("Working with Amazon
+  # SNS events and notifications in AWS Database Migration Service",
+  # https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Events.html): the
+  # service principal and the two actions, with no condition. DMS documents
+  # neither aws:SourceAccount / aws:SourceArn nor the SNS encryption context for
+  # its calls, and CreateEventSubscription fails with KMSAccessDeniedFault when
+  # the key policy requires them, so none is set. Only this module's topic uses
+  # the key for SNS, and the key is used by nothing outside this module.
   statement {
     sid       = "DmsPublishesToTheTopic"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
@@ -58,18 +67,6 @@ data "aws_iam_policy_document" "kms" {
     principals {
       type        = "Service"
       identifiers = ["dms.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.task_account_id]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "kms:EncryptionContext:aws:sns:topicArn"
-      values   = [local.sns_topic_arn]
     }
   }
 

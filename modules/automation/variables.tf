@@ -345,7 +345,7 @@ variable "schedule_or_one_time" {
 }
 
 variable "starter_timeout" {
-  description = "Timeout of the starter Lambda, in seconds (1-900); it must cover the endpoint connection tests (up to 240 s by default)."
+  description = "Timeout of the starter Lambda, in seconds (1-900). Both endpoint connection tests run at once and wait at most 240 s (CONNECTION_TEST_TIMEOUT_SECONDS), and never past this timeout less 60 s, which the start keeps."
   type        = number
   default     = 360
   nullable    = false

@@ -17,7 +17,7 @@ resource "aws_dms_replication_instance" "this" {
   replication_instance_id    = "${var.name_prefix}-replication"
   replication_instance_class = var.replication_instance_class
   allocated_storage          = var.replication_instance_allocated_storage
-  engine_version             = var.replication_instance_engine_version
+  engine_version             = local.replication_instance_engine_version
   multi_az                   = var.replication_instance_multi_az
   kms_key_arn                = var.kms_key_arn
 
@@ -36,6 +36,13 @@ resource "aws_dms_replication_instance" "this" {
     aws_iam_role_policy_attachment.dms_vpc,
     aws_iam_role_policy_attachment.dms_cloudwatch_logs,
   ]
+
+  lifecycle {
+    precondition {
+      condition     = !local.dms_masking || local.engine_version_supports_masking
+      error_message = "replication_instance_engine_version = \"${coalesce(var.replication_instance_engine_version, "null")}\" is too old for the task's DMS data-masking rules, which DMS applies from engine 3.5.4 on; give 3.5.4 or later, or null (3.5.4 is then used), or apply those rules after the load (where = \"after_load\")."
+    }
+  }
 }
 
 resource "aws_dms_endpoint" "source" {
@@ -50,8 +57,9 @@ resource "aws_dms_endpoint" "source" {
 
   tags = local.tags
 
-  # DMS assumes the role when the endpoint is created.
-  depends_on = [aws_iam_role_policy.secrets_access]
+  # DMS assumes the role when the endpoint is created; the secret holds the DMS
+  # user's credentials once the preparation function has run.
+  depends_on = [aws_iam_role_policy.secrets_access, aws_lambda_invocation.prepare_databases]
 }
 
 resource "aws_dms_endpoint" "target" {
@@ -65,7 +73,7 @@ resource "aws_dms_endpoint" "target" {
 
   tags = local.tags
 
-  depends_on = [aws_iam_role_policy.secrets_access]
+  depends_on = [aws_iam_role_policy.secrets_access, aws_lambda_invocation.prepare_databases]
 }
 
 resource "aws_dms_replication_task" "this" {

@@ -19,6 +19,8 @@ locals {
   vpc_id     = local.create_vpc ? aws_vpc.this[0].id : var.vpc_id
   subnet_ids = local.create_vpc ? aws_subnet.private[*].id : var.subnet_ids
 
+  vpc_endpoint_client_security_group_ids = concat(var.vpc_endpoint_client_security_group_ids, aws_security_group.prepare_databases[*].id)
+
   source_port = 1521
   target_port = 3306
 
@@ -29,8 +31,9 @@ locals {
 
   restore_source = var.source_snapshot_identifier != null
 
-  source_secret_arn = var.source_dms_secret_arn != null ? var.source_dms_secret_arn : aws_db_instance.source.master_user_secret[0].secret_arn
-  target_secret_arn = var.target_dms_secret_arn != null ? var.target_dms_secret_arn : aws_rds_cluster.target.master_user_secret[0].secret_arn
+  # The DMS users' secrets (prepare.tf), or the ones given; never the RDS-managed master secrets.
+  source_secret_arn = var.source_dms_secret_arn != null ? var.source_dms_secret_arn : aws_secretsmanager_secret.dms_source[0].arn
+  target_secret_arn = var.target_dms_secret_arn != null ? var.target_dms_secret_arn : aws_secretsmanager_secret.dms_target[0].arn
 
   tags = merge(var.tags, { "dms-automation:part" = "baseline" })
 }
@@ -83,4 +86,25 @@ locals {
   ]
 
   table_mappings = jsonencode({ rules = concat(local._base_rules, local._extra_rules) })
+
+  # DMS applies data-masking transformation rules (rule-action data-masking-*) from
+  # replication engine 3.5.4 on ("Using data masking to hide sensitive information",
+  # https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Tasks.CustomizingTasks.TableMapping.SelectionTransformation.Masking.html):
+  # with such a rule the engine is 3.5.4 unless a later one is given, and an earlier one is refused.
+  dms_masking = anytrue([
+    for rule in concat(local._base_rules, local._extra_rules) :
+    startswith(try(tostring(rule["rule-action"]), ""), "data-masking-")
+  ])
+  masking_min_engine_version = "3.5.4"
+  _engine_parts              = var.replication_instance_engine_version == null ? [] : [for part in split(".", var.replication_instance_engine_version) : tonumber(part)]
+  engine_version_supports_masking = (
+    length(local._engine_parts) == 3
+    ? local._engine_parts[0] * 1000000 + local._engine_parts[1] * 1000 + local._engine_parts[2] >= 3005004
+    : true
+  )
+  replication_instance_engine_version = (
+    var.replication_instance_engine_version == null && local.dms_masking
+    ? local.masking_min_engine_version
+    : var.replication_instance_engine_version
+  )
 }

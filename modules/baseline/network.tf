@@ -119,3 +119,94 @@ resource "aws_vpc_security_group_ingress_rule" "target_from_allowed" {
 
   tags = local.tags
 }
+
+################################################################################
+# Secrets Manager from inside the network. DMS 3.4.7 and later reads an endpoint's
+# secret from the replication instance through Secrets Manager, so the instance
+# needs an HTTPS path to it: the DMS user guide ("Using secrets to access AWS
+# Database Migration Service endpoints",
+# https://docs.aws.amazon.com/dms/latest/userguide/security_iam_secretsmanager.html)
+# asks for a Secrets Manager VPC endpoint (or a NAT path) for a replication
+# instance without public access. A created VPC has no internet route, so it
+# gets an interface endpoint (private DNS on: the SDKs' default host name
+# resolves to it; "Secrets Manager VPC endpoint",
+# https://docs.aws.amazon.com/secretsmanager/latest/userguide/vpc-endpoint-overview.html)
+# that admits HTTPS from the replication instance and the listed groups only.
+# In your own VPC, the instance may reach HTTPS anywhere: your endpoint or NAT.
+################################################################################
+
+resource "aws_security_group" "vpc_endpoints" {
+  count = local.create_vpc ? 1 : 0
+
+  name        = "${var.name_prefix}-vpc-endpoints"
+  description = "Interface endpoints (Secrets Manager): HTTPS from the DMS replication instance and listed groups only"
+  vpc_id      = local.vpc_id
+
+  tags = merge(local.tags, { Name = "${var.name_prefix}-vpc-endpoints" })
+}
+
+resource "aws_vpc_security_group_ingress_rule" "vpc_endpoints_from_replication_instance" {
+  count = local.create_vpc ? 1 : 0
+
+  security_group_id            = aws_security_group.vpc_endpoints[0].id
+  description                  = "HTTPS from the DMS replication instance (endpoint secrets)"
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+  referenced_security_group_id = aws_security_group.replication_instance.id
+
+  tags = local.tags
+}
+
+resource "aws_vpc_security_group_ingress_rule" "vpc_endpoints_from_clients" {
+  # count, not for_each: the groups may be created in the same apply.
+  count = local.create_vpc ? length(local.vpc_endpoint_client_security_group_ids) : 0
+
+  security_group_id            = aws_security_group.vpc_endpoints[0].id
+  description                  = "HTTPS from a function that calls Secrets Manager"
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+  referenced_security_group_id = local.vpc_endpoint_client_security_group_ids[count.index]
+
+  tags = local.tags
+}
+
+resource "aws_vpc_security_group_egress_rule" "replication_instance_to_secrets_manager" {
+  count = local.create_vpc ? 1 : 0
+
+  security_group_id            = aws_security_group.replication_instance.id
+  description                  = "HTTPS to the Secrets Manager endpoint (endpoint secrets)"
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+  referenced_security_group_id = aws_security_group.vpc_endpoints[0].id
+
+  tags = local.tags
+}
+
+resource "aws_vpc_security_group_egress_rule" "replication_instance_to_aws_apis" {
+  count = local.create_vpc ? 0 : 1
+
+  security_group_id = aws_security_group.replication_instance.id
+  description       = "HTTPS to Secrets Manager (through your VPC endpoint or NAT gateway)"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = "0.0.0.0/0"
+
+  tags = local.tags
+}
+
+resource "aws_vpc_endpoint" "secretsmanager" {
+  count = local.create_vpc ? 1 : 0
+
+  vpc_id              = local.vpc_id
+  service_name        = "com.amazonaws.${data.aws_region.current.name}.secretsmanager"
+  vpc_endpoint_type   = "Interface"
+  subnet_ids          = local.subnet_ids
+  security_group_ids  = [aws_security_group.vpc_endpoints[0].id]
+  private_dns_enabled = true
+
+  tags = merge(local.tags, { Name = "${var.name_prefix}-secretsmanager" })
+}

@@ -1,3 +1,13 @@
+output "main_route_table_id" {
+  description = "Route table of the private subnets this module creates with the VPC (the VPC's main route table; null with your own vpc_id): where gateway endpoints are routed."
+  value       = local.create_vpc ? aws_vpc.this[0].main_route_table_id : null
+}
+
+output "prepared_databases" {
+  description = "What the preparation function did on apply (DMS users, statement counts, secrets written; no password), or null when it did not run."
+  value       = local.prepare_databases ? jsondecode(aws_lambda_invocation.prepare_databases[0].result) : null
+}
+
 output "replication_instance_arn" {
   description = "ARN of the DMS replication instance."
   value       = aws_dms_replication_instance.this.replication_instance_arn
@@ -38,7 +48,7 @@ output "source_endpoint_arn" {
 }
 
 output "source_secret_arn" {
-  description = "ARN of the secret the source endpoint reads (the RDS-managed master secret unless source_dms_secret_arn is given)."
+  description = "ARN of the secret the source endpoint reads: the DMS user's secret this module creates, or source_dms_secret_arn."
   value       = local.source_secret_arn
 }
 
@@ -72,14 +82,24 @@ output "target_endpoint_arn" {
   value       = aws_dms_endpoint.target.endpoint_arn
 }
 
+output "target_master_secret_arn" {
+  description = "ARN of the target cluster's RDS-managed master secret (username and password only; for after-load masking, which needs more than the DMS user's grants)."
+  value       = aws_rds_cluster.target.master_user_secret[0].secret_arn
+}
+
 output "target_port" {
   description = "Port of the target cluster."
   value       = local.target_port
 }
 
 output "target_secret_arn" {
-  description = "ARN of the secret the target endpoint reads (the RDS-managed master secret unless target_dms_secret_arn is given)."
+  description = "ARN of the secret the target endpoint reads: the DMS user's secret this module creates, or target_dms_secret_arn."
   value       = local.target_secret_arn
+}
+
+output "vpc_endpoints_security_group_id" {
+  description = "Security group of the Secrets Manager interface endpoint this module creates with the VPC (null with your own vpc_id): allow HTTPS egress to it from functions listed in vpc_endpoint_client_security_group_ids."
+  value       = local.create_vpc ? aws_security_group.vpc_endpoints[0].id : null
 }
 
 output "vpc_id" {

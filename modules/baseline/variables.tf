@@ -82,6 +82,24 @@ variable "name_prefix" {
   }
 }
 
+variable "oracle_driver_layer_arn" {
+  description = "ARN of a Lambda layer version with python-oracledb (thin mode, Python 3.12, x86_64) for the preparation function's Oracle side; the module's package does not ship the driver (its wheels are platform builds). Not needed when source_dms_secret_arn is given or prepare_databases = false."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.oracle_driver_layer_arn == null || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", var.oracle_driver_layer_arn))
+    error_message = "oracle_driver_layer_arn = \"${coalesce(var.oracle_driver_layer_arn, "null")}\" is not a Lambda layer version ARN; expected arn:<partition>:lambda:<region>:<12-digit account>:layer:<name>:<version>, or null."
+  }
+}
+
+variable "prepare_databases" {
+  description = "Invoke the database preparation function on apply: it creates the DMS users (with the grants AWS documents, and CDC preparation of the Oracle source for cdc and full-load-and-cdc) and writes the DMS secrets this module creates. false: the secrets stay empty until you write them (for example on an emulator)."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "private_subnet_cidrs" {
   description = "CIDR blocks of the two private subnets this module creates, one per availability zone. Ignored when vpc_id is given."
   type        = list(string)
@@ -119,9 +137,14 @@ variable "replication_instance_class" {
 }
 
 variable "replication_instance_engine_version" {
-  description = "DMS engine version of the replication instance. Null: the DMS default."
+  description = "DMS engine version of the replication instance (major.minor.patch, e.g. 3.5.4). Null: the DMS default, or 3.5.4 when the table mappings hold DMS data-masking rules (DMS applies them from 3.5.4 on)."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.replication_instance_engine_version == null || can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", var.replication_instance_engine_version))
+    error_message = "replication_instance_engine_version = \"${coalesce(var.replication_instance_engine_version, "null")}\" is not a DMS engine version; give major.minor.patch, for example \"3.5.4\", or null for the DMS default."
+  }
 }
 
 variable "replication_instance_multi_az" {
@@ -174,13 +197,25 @@ variable "source_database_name" {
 }
 
 variable "source_dms_secret_arn" {
-  description = "Secrets Manager secret the DMS source endpoint reads (JSON with username, password, host, port). Null: the source's RDS-managed master secret."
+  description = "Secrets Manager secret the DMS source endpoint reads (JSON with username, password, host, port). Null: a secret this module creates for a dedicated DMS user, filled by the preparation function (see prepare_databases)."
   type        = string
   default     = null
 
   validation {
     condition     = var.source_dms_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.source_dms_secret_arn))
     error_message = "source_dms_secret_arn must be a Secrets Manager secret ARN like arn:aws:secretsmanager:eu-west-1:123456789012:secret:<name>, or null."
+  }
+}
+
+variable "source_dms_username" {
+  description = "Name of the DMS user the preparation function creates on the source Oracle database."
+  type        = string
+  default     = "DMS_SOURCE"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Z][A-Z0-9_]{0,29}$", var.source_dms_username))
+    error_message = "source_dms_username = \"${var.source_dms_username}\" must be an upper-case Oracle name: a letter, then up to 29 of A-Z, 0-9 and _ (for example DMS_SOURCE)."
   }
 }
 
@@ -348,13 +383,25 @@ variable "target_database_name" {
 }
 
 variable "target_dms_secret_arn" {
-  description = "Secrets Manager secret the DMS target endpoint reads (JSON with username, password, host, port). Null: the target cluster's RDS-managed master secret."
+  description = "Secrets Manager secret the DMS target endpoint reads (JSON with username, password, host, port). Null: a secret this module creates for a dedicated DMS user, filled by the preparation function (see prepare_databases)."
   type        = string
   default     = null
 
   validation {
     condition     = var.target_dms_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.target_dms_secret_arn))
     error_message = "target_dms_secret_arn must be a Secrets Manager secret ARN like arn:aws:secretsmanager:eu-west-1:123456789012:secret:<name>, or null."
+  }
+}
+
+variable "target_dms_username" {
+  description = "Name of the DMS user the preparation function creates on the target Aurora MySQL cluster."
+  type        = string
+  default     = "dms_target"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9_]{0,31}$", var.target_dms_username))
+    error_message = "target_dms_username = \"${var.target_dms_username}\" must be a lower-case MySQL user name: a letter, then up to 31 of a-z, 0-9 and _ (for example dms_target)."
   }
 }
 
@@ -397,6 +444,18 @@ variable "vpc_cidr" {
   validation {
     condition     = can(cidrhost(var.vpc_cidr, 0))
     error_message = "vpc_cidr must be a CIDR block like \"10.0.0.0/16\"; got \"${var.vpc_cidr}\"."
+  }
+}
+
+variable "vpc_endpoint_client_security_group_ids" {
+  description = "Security groups of functions in this network that call Secrets Manager (for example a masking Lambda); the Secrets Manager endpoint this module creates admits HTTPS from them besides the replication instance. Ignored when vpc_id is given."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for id in var.vpc_endpoint_client_security_group_ids : can(regex("^sg-[0-9a-f]{8,17}$", id))])
+    error_message = "vpc_endpoint_client_security_group_ids must list security group ids (sg- followed by 8 or 17 hexadecimal digits); got ${jsonencode(var.vpc_endpoint_client_security_group_ids)}."
   }
 }
 

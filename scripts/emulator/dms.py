@@ -11,7 +11,11 @@ What changes, and why (each is something the AWS provider or the automation read
 - a subnet group keeps its subnets (VPC and zones from the EC2 backend) and its tags by ARN;
 - ``AddTagsToResource`` / ``RemoveTagsFromResource`` exist, and tag look-ups accept an ARN
   without the account (what the provider builds with ``skip_requesting_account_id``);
-- ``TestConnection`` of a pair tested before starts a new test (moto fails with a server error).
+- ``TestConnection`` of a pair tested before starts a new test (moto fails with a server error);
+  it is refused with ``InvalidResourceStateFault`` while a test of the pair is under way, and the
+  pair keeps its status meanwhile, as DMS does (API_TestConnection in the DMS API reference,
+  https://docs.aws.amazon.com/dms/latest/APIReference/API_TestConnection.html): a client must
+  not take the status it reads after a refusal for the result of its own test.
 """
 
 from __future__ import annotations
@@ -211,6 +215,13 @@ _original_test_connection = DatabaseMigrationServiceBackend.test_connection
 def _test_connection(
     self: DatabaseMigrationServiceBackend, replication_instance_arn: str, endpoint_arn: str
 ) -> Any:
+    for connection in self.connections:
+        pair = (connection.replication_instance_arn, connection.endpoint_arn)
+        if pair == (replication_instance_arn, endpoint_arn) and connection.status == "testing":
+            raise InvalidResourceStateFault(
+                f"A connection test of endpoint {endpoint_arn} from {replication_instance_arn} "
+                "is already under way"
+            )
     for connection in self.connections:
         if (connection.replication_instance_arn, connection.endpoint_arn) == (
             replication_instance_arn,

@@ -228,7 +228,7 @@ def test_deployed_lambda_runs_from_its_package_with_its_environment(emulator: Em
     assert failed.error is not None and failed.error["errorType"] == "ValueError"
 
 
-def test_a_connection_can_be_tested_again(emulator: Emulator) -> None:
+def test_a_connection_can_be_tested_again_but_not_while_under_way(emulator: Emulator) -> None:
     dms = client(emulator, "dms")
     instance = dms.create_replication_instance(
         ReplicationInstanceIdentifier="conn-ri", ReplicationInstanceClass="dms.t3.micro"
@@ -238,6 +238,9 @@ def test_a_connection_can_be_tested_again(emulator: Emulator) -> None:
     ]["EndpointArn"]
     for _ in range(2):
         tested = dms.test_connection(ReplicationInstanceArn=instance, EndpointArn=endpoint)["Connection"]
+        # DMS refuses a second test while the first is under way.
+        with pytest.raises(ClientError, match="InvalidResourceStateFault"):
+            dms.test_connection(ReplicationInstanceArn=instance, EndpointArn=endpoint)
         assert tested["EndpointArn"] == endpoint
         [connection] = dms.describe_connections(Filters=[{"Name": "endpoint-arn", "Values": [endpoint]}])[
             "Connections"

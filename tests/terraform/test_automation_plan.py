@@ -43,8 +43,20 @@ NO_RESOURCE_LEVEL = {
     "dms:DescribeReplicationTasks",
     "dms:DescribeConnections",
     "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
     "xray:PutTelemetryRecords",
     "xray:PutTraceSegments",
+}
+
+# The EC2 actions of AWSLambdaVPCAccessExecutionRole, version 3 (January 2024):
+# https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaVPCAccessExecutionRole.html
+LAMBDA_VPC_ACCESS_EC2_ACTIONS = {
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
 }
 
 
@@ -215,10 +227,10 @@ def test_without_a_key_the_module_creates_one_that_admits_dms_and_logs() -> None
     dms = statements["DmsPublishesToTheTopic"]
     assert dms["Principal"] == {"Service": "dms.amazonaws.com"}
     assert set(dms["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
-    assert dms["Condition"]["StringEquals"] == {
-        "aws:SourceAccount": "123456789012",
-        "kms:EncryptionContext:aws:sns:topicArn": "arn:aws:sns:eu-west-1:123456789012:dms-orders-refresh-dms-events",
-    }
+    # No condition: DMS's user guide (CHAP_Events) documents none for its calls, and
+    # CreateEventSubscription fails with KMSAccessDeniedFault under aws:SourceAccount or the
+    # SNS encryption context.
+    assert "Condition" not in dms
     logs = statements["LogsEncryptTheLogGroups"]
     assert logs["Principal"] == {"Service": "logs.eu-west-1.amazonaws.com"}
     assert set(logs["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]) == {
@@ -330,6 +342,8 @@ def test_after_load_masking_gives_the_post_process_lambda_rules_network_and_secr
     assert post_grants["ssm:GetParameter"] == {
         "arn:aws:ssm:eu-west-1:123456789012:parameter/dms-orders-refresh/masking-rules"
     }
+    # Every EC2 action of AWS's managed policy for VPC-attached functions (v3 added DescribeSubnets).
+    assert set(post_grants) >= LAMBDA_VPC_ACCESS_EC2_ACTIONS
     assert SECRET_ARN in post_grants["secretsmanager:GetSecretValue"]
     for action, resources in post_grants.items():
         if "*" in resources:

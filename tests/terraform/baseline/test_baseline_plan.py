@@ -163,8 +163,12 @@ def test_security_groups_allow_only_dms_to_the_databases(default_plan: Any) -> N
         for address, rule in of_type(resources, "aws_vpc_security_group_ingress_rule").items()
     )
     assert ports == [
+        ("source_from_prepare[0]", 1521, 1521),  # the database preparation function
         ("source_from_replication_instance", 1521, 1521),
+        ("target_from_prepare[0]", 3306, 3306),
         ("target_from_replication_instance", 3306, 3306),
+        ("vpc_endpoints_from_clients[0]", 443, 443),  # Secrets Manager, for the preparation function
+        ("vpc_endpoints_from_replication_instance[0]", 443, 443),  # Secrets Manager, for DMS
     ]
     assert resources["aws_default_security_group.this[0]"].get("ingress") in (None, [])
 
@@ -384,3 +388,224 @@ def test_given_availability_zones_are_used() -> None:
 )
 def test_bad_input_is_refused_with_an_actionable_message(tf_vars: dict[str, Any], expected: str) -> None:
     assert expected in plan_error(tf_vars)
+
+
+# ---------------------------------------------------------------------------------------------
+# A real account: Secrets Manager reachable from the replication instance, engine for masking
+# ---------------------------------------------------------------------------------------------
+
+
+def _references(plan: Any, address: str, attribute: str) -> list[str]:
+    config = plan._raw["configuration"]["root_module"]["module_calls"]["baseline"]["module"]
+    (resource,) = [r for r in config["resources"] if r["address"] == address]
+
+    def collect(node: Any) -> Iterator[str]:
+        if isinstance(node, dict):
+            yield from node.get("references", [])
+            for key, value in node.items():
+                if key != "references":
+                    yield from collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from collect(value)
+
+    return list(collect(resource["expressions"][attribute]))
+
+
+def test_a_created_network_reaches_secrets_manager_from_the_replication_instance(default_plan: Any) -> None:
+    # DMS 3.4.7+ reads endpoint secrets through Secrets Manager from the replication instance.
+    resources = planned(default_plan)
+    endpoint = resources["aws_vpc_endpoint.secretsmanager[0]"]
+    assert endpoint["service_name"] == "com.amazonaws.eu-west-1.secretsmanager"
+    assert endpoint["vpc_endpoint_type"] == "Interface"
+    assert endpoint["private_dns_enabled"] is True
+    egress = resources["aws_vpc_security_group_egress_rule.replication_instance_to_secrets_manager[0]"]
+    ingress = resources["aws_vpc_security_group_ingress_rule.vpc_endpoints_from_replication_instance[0]"]
+    for rule in (egress, ingress):
+        assert (rule["ip_protocol"], rule["from_port"], rule["to_port"]) == ("tcp", 443, 443)
+    assert "aws_security_group.vpc_endpoints[0].id" in _references(
+        default_plan,
+        "aws_vpc_security_group_egress_rule.replication_instance_to_secrets_manager",
+        "referenced_security_group_id",
+    )
+    assert "aws_security_group.replication_instance.id" in _references(
+        default_plan,
+        "aws_vpc_security_group_ingress_rule.vpc_endpoints_from_replication_instance",
+        "referenced_security_group_id",
+    )
+    assert "aws_security_group.vpc_endpoints[0].id" in _references(
+        default_plan, "aws_vpc_endpoint.secretsmanager", "security_group_ids"
+    )
+
+
+def test_your_own_vpc_gets_https_egress_instead_of_an_endpoint() -> None:
+    subnets = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
+    resources = planned(baseline_plan({"vpc_id": "vpc-0123456789abcdef0", "subnet_ids": subnets}))
+    assert not of_type(resources, "aws_vpc_endpoint")
+    rule = resources["aws_vpc_security_group_egress_rule.replication_instance_to_aws_apis[0]"]
+    assert (rule["from_port"], rule["to_port"], rule["cidr_ipv4"]) == (443, 443, "0.0.0.0/0")
+
+
+MASKING_RULE = {
+    "rule-type": "transformation",
+    "rule-name": "mask-ssn",
+    "rule-target": "column",
+    "object-locator": {"schema-name": "HR", "table-name": "EMPLOYEES", "column-name": "SSN"},
+    "rule-action": "data-masking-hash-mask",
+}
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [(None, "3.5.4"), ("3.5.4", "3.5.4"), ("3.6.1", "3.6.1")],
+    ids=["null", "3.5.4", "3.6.1"],
+)
+def test_dms_masking_rules_run_on_engine_3_5_4_or_later(given: str | None, expected: str) -> None:
+    tf_vars: dict[str, Any] = {"extra_table_mapping_rules": [MASKING_RULE]}
+    if given:
+        tf_vars["replication_instance_engine_version"] = given
+    instance = planned(baseline_plan(tf_vars))["aws_dms_replication_instance.this"]
+    assert instance["engine_version"] == expected
+
+
+def test_without_dms_masking_the_engine_is_the_dms_default(default_plan: Any) -> None:
+    instance = planned(default_plan)["aws_dms_replication_instance.this"]
+    assert instance.get("engine_version") is None
+
+
+@pytest.mark.parametrize(
+    ("tf_vars", "expected"),
+    [
+        (
+            {"extra_table_mapping_rules": [MASKING_RULE], "replication_instance_engine_version": "3.5.3"},
+            'replication_instance_engine_version = "3.5.3" is too old for the task\'s DMS data-masking rules',
+        ),
+        (
+            {"replication_instance_engine_version": "3.5"},
+            'replication_instance_engine_version = "3.5" is not a DMS engine version',
+        ),
+    ],
+    ids=["too-old-for-masking", "not-a-version"],
+)
+def test_engine_versions_that_cannot_work_are_refused(tf_vars: dict[str, Any], expected: str) -> None:
+    assert expected in plan_error(tf_vars)
+
+
+# ---------------------------------------------------------------------------------------------
+# Endpoint secrets: dedicated DMS users' secrets, filled at run time by the preparation function
+# ---------------------------------------------------------------------------------------------
+
+
+def test_endpoints_read_dms_user_secrets_not_the_rds_managed_master_secrets(default_plan: Any) -> None:
+    resources = planned(default_plan)
+    for side in ("source", "target"):
+        refs = _references(default_plan, f"aws_dms_endpoint.{side}", "secrets_manager_arn")
+        assert (
+            f"aws_secretsmanager_secret.dms_{side}[0].arn" in refs
+            or "local.source_secret_arn" in refs
+            or "local.target_secret_arn" in refs
+        )
+        secret = resources[f"aws_secretsmanager_secret.dms_{side}[0]"]
+        assert secret["name"] == f"dms-dms-{side}"
+    # Terraform creates the containers only: no version, no value, anywhere in the plan.
+    assert not of_type(resources, "aws_secretsmanager_secret_version")
+    secret_keys = {"password", "master_password", "secret_string", "secret_binary", "password_wo"}
+
+    def values_set(node: Any, path: str = "") -> Iterator[str]:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in secret_keys and value not in (None, "", False, True):
+                    yield f"{path}.{key}"
+                yield from values_set(value, f"{path}.{key}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                yield from values_set(value, f"{path}[{index}]")
+
+    assert not list(values_set(default_plan._raw["planned_values"]))
+    assert not list(values_set([c["change"]["after"] for c in default_plan._raw["resource_changes"]]))
+    # The access role DMS assumes reads the DMS users' secrets only.
+    policy_refs = json.dumps(
+        _references(default_plan, "data.aws_iam_policy_document.secrets_access", "statement")
+    )
+    assert "master_user_secret" not in policy_refs
+
+
+def test_the_preparation_function_runs_on_apply_in_the_network_with_least_privilege(
+    default_plan: Any,
+) -> None:
+    resources = planned(default_plan)
+    function = resources["aws_lambda_function.prepare_databases[0]"]
+    assert function["handler"] == "dms_automation.db_prep.handler"
+    assert function["runtime"] == "python3.12"
+    assert function.get("environment") in (None, [])  # nothing to leak
+    assert function["layers"] in (None, [])
+    invocation = resources["aws_lambda_invocation.prepare_databases[0]"]
+    assert invocation["triggers"]["sides"] == "source,target"
+    assert invocation["triggers"]["source_cdc"] == "false"  # full-load: no CDC preparation
+    ports = {
+        address.split(".")[1]: (rule["from_port"], rule["to_port"])
+        for address, rule in resources.items()
+        if "prepare" in address and address.startswith("aws_vpc_security_group_")
+    }
+    assert ports == {
+        "prepare_to_source[0]": (1521, 1521),
+        "prepare_to_target[0]": (3306, 3306),
+        "prepare_to_secrets_manager[0]": (443, 443),
+        "source_from_prepare[0]": (1521, 1521),
+        "target_from_prepare[0]": (3306, 3306),
+    }
+    # The Secrets Manager endpoint admits the function.
+    assert "aws_vpc_security_group_ingress_rule.vpc_endpoints_from_clients[0]" in resources
+    statements = _references(default_plan, "data.aws_iam_policy_document.prepare_databases", "statement")
+    joined = " ".join(statements)
+    assert (
+        "aws_db_instance.source.master_user_secret" in joined
+        and "aws_rds_cluster.target.master_user_secret" in joined
+    )
+    assert (
+        "aws_secretsmanager_secret.dms_source" in joined and "aws_secretsmanager_secret.dms_target" in joined
+    )
+
+
+def test_a_cdc_task_prepares_the_oracle_source_for_cdc() -> None:
+    invocation = planned(baseline_plan({"migration_refresh_type": "full-load-and-cdc"}))[
+        "aws_lambda_invocation.prepare_databases[0]"
+    ]
+    assert invocation["triggers"]["source_cdc"] == "true"
+
+
+def test_given_dms_secrets_need_no_preparation() -> None:
+    secret = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dms/{}-AbCdEf"
+    resources = planned(
+        baseline_plan(
+            {
+                "source_dms_secret_arn": secret.format("source"),
+                "target_dms_secret_arn": secret.format("target"),
+            }
+        )
+    )
+    assert not [a for a in resources if "prepare" in a or a.startswith("aws_secretsmanager_secret.")]
+
+
+def test_a_given_source_secret_leaves_only_the_target_to_prepare_and_a_layer_is_used() -> None:
+    layer = "arn:aws:lambda:eu-west-1:123456789012:layer:oracledb:3"
+    resources = planned(
+        baseline_plan(
+            {
+                "source_dms_secret_arn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dms/source-AbCdEf",
+                "oracle_driver_layer_arn": layer,
+                "table_selection": [{"schema": "HR"}, {"schema": "SALES", "table": "ORDERS"}],
+            }
+        )
+    )
+    invocation = resources["aws_lambda_invocation.prepare_databases[0]"]
+    assert invocation["triggers"]["sides"] == "target"
+    assert invocation["triggers"]["target_schemas"] == "HR,SALES"
+    assert resources["aws_lambda_function.prepare_databases[0]"]["layers"] == [layer]
+    assert "aws_secretsmanager_secret.dms_source[0]" not in resources
+
+
+def test_without_preparation_the_containers_stay_for_you_to_fill() -> None:
+    resources = planned(baseline_plan({"prepare_databases": False}))
+    assert "aws_secretsmanager_secret.dms_source[0]" in resources
+    assert not [a for a in resources if "prepare_databases" in a]

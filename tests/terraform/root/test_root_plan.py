@@ -95,6 +95,9 @@ def test_baseline_path_with_masking_wires_rules_network_and_secret() -> None:
     assert rules[1]["object-locator"] == locator
     task = changes["module.dms_automation.module.baseline[0].aws_dms_replication_task.this"]
     assert json.loads(task["change"]["after"]["table_mappings"])["rules"] == rules
+    # DMS applies data-masking rules from replication engine 3.5.4 on.
+    instance = changes["module.dms_automation.module.baseline[0].aws_dms_replication_instance.this"]
+    assert instance["change"]["after"]["engine_version"] == "3.5.4"
     # After-load masking: the Lambda runs in the baseline's VPC, in a group the target admits.
     post = changes["module.dms_automation.module.automation.aws_lambda_function.post_process"]["change"]
     assert len(post["after"]["vpc_config"]) == 1
@@ -108,11 +111,16 @@ def test_baseline_path_with_masking_wires_rules_network_and_secret() -> None:
     endpoints = {a for a in changes if a.startswith("module.dms_automation.aws_vpc_endpoint.masking[")}
     assert endpoints == {
         f'module.dms_automation.aws_vpc_endpoint.masking["{service}"]'
-        for service in ("dms", "events", "lambda", "secretsmanager", "ssm")
+        for service in ("dms", "events", "lambda", "ssm")
     }
-    service = changes['module.dms_automation.aws_vpc_endpoint.masking["secretsmanager"]']["change"]["after"]
+    # Secrets Manager's endpoint is the baseline's, shared with the replication instance: one
+    # endpoint per service (two with private DNS would clash), admitting the masking Lambda too.
+    baseline = "module.dms_automation.module.baseline[0]."
+    service = changes[baseline + "aws_vpc_endpoint.secretsmanager[0]"]["change"]["after"]
     assert service["service_name"] == "com.amazonaws.eu-west-1.secretsmanager"
     assert service["private_dns_enabled"] is True
+    assert baseline + "aws_vpc_security_group_ingress_rule.vpc_endpoints_from_clients[0]" in changes
+    assert "module.dms_automation.aws_vpc_security_group_egress_rule.masking_to_secrets_manager[0]" in changes
 
 
 @pytest.mark.parametrize(
@@ -136,3 +144,34 @@ def test_invalid_combination_is_refused_on_the_baseline_path() -> None:
         {"create_baseline": True, "migration_refresh_type": "cdc", "schedule_or_one_time": "schedule"}
     )
     assert "cdc" in message and "schedule" in message
+
+
+def test_baseline_with_only_the_required_inputs_is_ready_for_a_real_account() -> None:
+    # Endpoint secrets that are not the RDS-managed master secrets, a Secrets Manager endpoint the
+    # replication instance reaches on 443, and no secret value anywhere in the plan.
+    plan = root_plan({"create_baseline": True})
+    changes = plan.resource_changes
+    baseline = "module.dms_automation.module.baseline[0]."
+    for side in ("source", "target"):
+        assert baseline + f"aws_secretsmanager_secret.dms_{side}[0]" in changes
+    assert baseline + "aws_lambda_invocation.prepare_databases[0]" in changes
+    config = plan._raw["configuration"]["root_module"]["module_calls"]["dms_automation"]["module"]
+    locals_refs = json.dumps(config["module_calls"]["baseline"]["module"]["resources"])
+    assert "master_user_secret" not in json.dumps(
+        [
+            r
+            for r in config["module_calls"]["baseline"]["module"]["resources"]
+            if r["type"] == "aws_dms_endpoint"
+        ]
+    )
+    assert locals_refs  # the configuration was read
+    endpoint = changes[baseline + "aws_vpc_endpoint.secretsmanager[0]"]["change"]["after"]
+    assert endpoint["service_name"] == "com.amazonaws.eu-west-1.secretsmanager"
+    egress = changes[
+        baseline + "aws_vpc_security_group_egress_rule.replication_instance_to_secrets_manager[0]"
+    ]
+    assert (egress["change"]["after"]["from_port"], egress["change"]["after"]["to_port"]) == (443, 443)
+    assert not [a for a in changes if a.endswith("aws_secretsmanager_secret_version")]
+    text = json.dumps(plan._raw)
+    for marker in ('"secret_string": "', '"password": "', '"master_password": "'):
+        assert marker not in text

@@ -1,0 +1,356 @@
+"""Database preparation: DMS users on the source and the target, and the secrets DMS reads.
+
+A one-shot function (``dms_automation.db_prep.handler``) that modules/baseline invokes on apply.
+DMS cannot use the master-user secrets RDS manages: they hold no host or port ("Using secrets to
+access AWS Database Migration Service endpoints",
+https://docs.aws.amazon.com/dms/latest/userguide/security_iam_secretsmanager.html), and their
+password rotates (every 7 days by default). So, for each side, the function
+
+1. reads the RDS-managed master secret at run time (never Terraform);
+2. generates a password for a dedicated DMS user and creates the user, or resets its password,
+   with the grants AWS documents for that side (statements below);
+3. on the Oracle source of a ``cdc`` / ``full-load-and-cdc`` task, also prepares CDC through the
+   ``rdsadmin`` procedures RDS for Oracle provides (archive-log retention, supplemental logging);
+4. writes a version of the DMS secret whose container Terraform created, in the RDS secret JSON
+   structure of Secrets Manager ("JSON structure of AWS Secrets Manager secrets",
+   https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_secret_json_structure.html):
+   ``engine``, ``host``, ``port``, ``username``, ``password``, ``dbname`` — the four DMS requires
+   and the two it reads from an RDS secret.
+
+The password is set in the database before the secret is written, so a failure leaves the old
+secret and the function can simply run again (every run resets the password: it is safe to run
+twice). It returns what it did, never a password: Terraform keeps the result in its state.
+
+The event, built by Terraform (ARNs, host names and names only)::
+
+    {"target": {"master_secret_arn", "dms_secret_arn", "host", "port", "dbname", "username",
+                "schemas": [...]},
+     "source": {"master_secret_arn", "dms_secret_arn", "host", "port", "dbname", "username",
+                "cdc": true|false}}
+
+Either side may be absent (its DMS secret was given by the user). The MySQL side uses PyMySQL
+(in the package); the Oracle side uses python-oracledb in thin mode, which is *not* in the
+package (its wheels are compiled per platform, and the package is a pure-Python, byte-reproducible
+zip): give the function a Lambda layer with it (modules/baseline ``oracle_driver_layer_arn``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import string
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from dms_automation.log import DecisionLog
+
+_ORACLE_USER = re.compile(r"^[A-Z][A-Z0-9_]{0,29}$")
+_MYSQL_USER = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+_MYSQL_SCHEMA = re.compile(r"^[A-Za-z0-9_$]{1,64}$")
+PASSWORD_LENGTH = 30  # Oracle's limit; MySQL takes longer ones
+
+
+class PreparationError(RuntimeError):
+    """The event or a database refused the preparation; the message says what to fix."""
+
+
+class Cursor(Protocol):
+    def execute(self, statement: str, parameters: Any = ..., /) -> Any: ...
+
+    def fetchone(self) -> Any: ...
+
+
+def new_password(choice: Callable[[str], str] = secrets.choice) -> str:
+    """30 characters, a letter first, letters and digits only: valid unquoted-safe for both
+    engines (Oracle's password limit is 30 bytes), so it is never escaped into a statement."""
+    letters = string.ascii_letters
+    return choice(letters) + "".join(choice(letters + string.digits) for _ in range(PASSWORD_LENGTH - 1))
+
+
+@dataclass(frozen=True)
+class Side:
+    master_secret_arn: str
+    dms_secret_arn: str
+    host: str
+    port: int
+    dbname: str
+    username: str
+    cdc: bool = False
+    schemas: tuple[str, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_event(cls, name: str, raw: Any) -> Side:
+        if not isinstance(raw, Mapping):
+            raise PreparationError(f"event.{name} must be an object")
+        missing = [
+            k for k in ("master_secret_arn", "dms_secret_arn", "host", "port", "username") if not raw.get(k)
+        ]
+        if missing:
+            raise PreparationError(f"event.{name} lacks {', '.join(missing)}")
+        schemas = raw.get("schemas") or []
+        if not isinstance(schemas, list) or not all(isinstance(s, str) for s in schemas):
+            raise PreparationError(f"event.{name}.schemas must be a list of names")
+        return cls(
+            master_secret_arn=str(raw["master_secret_arn"]),
+            dms_secret_arn=str(raw["dms_secret_arn"]),
+            host=str(raw["host"]),
+            port=int(raw["port"]),
+            dbname=str(raw.get("dbname") or ""),
+            username=str(raw["username"]),
+            cdc=bool(raw.get("cdc", False)),
+            schemas=tuple(schemas),
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# MySQL-compatible target (Aurora MySQL)
+# ---------------------------------------------------------------------------------------------
+# "Using a MySQL-compatible database as a target for AWS Database Migration Service",
+# https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Target.MySQL.html#CHAP_Target.MySQL.Prerequisites:
+# the DMS user needs ALTER, CREATE, DROP, INDEX, INSERT, UPDATE, DELETE, SELECT on the target
+# schemas and all privileges on the awsdms_control schema DMS keeps its own tables in.
+MYSQL_TARGET_PRIVILEGES = "ALTER, CREATE, DROP, INDEX, INSERT, UPDATE, DELETE, SELECT"
+MYSQL_CONTROL_SCHEMA = "awsdms_control"
+
+
+def mysql_statements(
+    username: str, password: str, schemas: Iterable[str]
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """The statements that create (or reset) the DMS user on the target and grant what DMS needs.
+
+    Names are validated and quoted; the password goes as a bound parameter. An empty schema list
+    (a table selection by pattern: the target schemas are not known in advance) grants on ``*.*``.
+    """
+    if not _MYSQL_USER.match(username):
+        raise PreparationError(f"target DMS user name {username!r} must be lower-case letters, digits, _")
+    names = sorted(set(schemas))
+    bad = [s for s in names if not _MYSQL_SCHEMA.match(s)]
+    if bad:
+        raise PreparationError(f"target schema names {bad} are not plain MySQL identifiers")
+    account = f"'{username}'@'%'"
+    # With parameters the driver formats the statement: the account goes as parameters too.
+    statements: list[tuple[str, tuple[Any, ...]]] = [
+        ("CREATE USER IF NOT EXISTS %s@%s IDENTIFIED BY %s", (username, "%", password)),
+        ("ALTER USER %s@%s IDENTIFIED BY %s", (username, "%", password)),
+    ]
+    targets = [f"`{s}`.*" for s in names] or ["*.*"]
+    statements += [(f"GRANT {MYSQL_TARGET_PRIVILEGES} ON {target} TO {account}", ()) for target in targets]
+    statements.append((f"GRANT ALL PRIVILEGES ON `{MYSQL_CONTROL_SCHEMA}`.* TO {account}", ()))
+    return statements
+
+
+# ---------------------------------------------------------------------------------------------
+# Oracle source (RDS for Oracle)
+# ---------------------------------------------------------------------------------------------
+# "Working with an AWS-managed Oracle database as a source for AWS DMS",
+# https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Source.Oracle.html#CHAP_Source.Oracle.Amazon-Managed:
+# the user's privileges, and SELECT on the dictionary views granted through
+# rdsadmin.rdsadmin_util.grant_sys_object (the master user cannot grant SYS objects directly).
+ORACLE_PRIVILEGES = ("CREATE SESSION", "SELECT ANY TRANSACTION", "SELECT ANY TABLE", "LOGMINING")
+ORACLE_SYS_OBJECTS = (
+    "ALL_VIEWS",
+    "ALL_TAB_PARTITIONS",
+    "ALL_INDEXES",
+    "ALL_OBJECTS",
+    "ALL_TABLES",
+    "ALL_USERS",
+    "ALL_CATALOG",
+    "ALL_CONSTRAINTS",
+    "ALL_CONS_COLUMNS",
+    "ALL_TAB_COLS",
+    "ALL_IND_COLUMNS",
+    "ALL_LOG_GROUPS",
+    "ALL_ENCRYPTED_COLUMNS",
+    "DBA_TABLESPACES",
+    "DBA_REGISTRY",
+    "OBJ$",
+    "V_$ARCHIVED_LOG",
+    "V_$LOG",
+    "V_$LOGFILE",
+    "V_$DATABASE",
+    "V_$THREAD",
+    "V_$PARAMETER",
+    "V_$NLS_PARAMETERS",
+    "V_$TIMEZONE_NAMES",
+    "V_$TRANSACTION",
+    "V_$CONTAINERS",
+    "V_$STANDBY_LOG",
+    "V_$LOGMNR_LOGS",
+    "V_$LOGMNR_CONTENTS",
+)
+ORACLE_EXECUTE_OBJECTS = ("DBMS_LOGMNR",)
+# "Configuring an AWS-managed Oracle source for AWS DMS" (same page): CDC reads the archived redo
+# logs through LogMiner, so they must be kept (24 hours here) and supplemental logging must be on
+# at the database level and for primary keys; RDS for Oracle does both through rdsadmin.
+ARCHIVELOG_RETENTION_HOURS = 24
+GRANT_SYS_OBJECT = "BEGIN rdsadmin.rdsadmin_util.grant_sys_object(:1, :2, :3); END;"
+SET_CONFIGURATION = "BEGIN rdsadmin.rdsadmin_util.set_configuration(:1, :2); END;"
+SUPPLEMENTAL_LOGGING = "BEGIN rdsadmin.rdsadmin_util.alter_supplemental_logging(p_action => :1); END;"
+SUPPLEMENTAL_LOGGING_TYPE = (
+    "BEGIN rdsadmin.rdsadmin_util.alter_supplemental_logging(p_action => :1, p_type => :2); END;"
+)
+
+
+def oracle_statements(
+    username: str, password: str, exists: bool, cdc: bool
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """The statements that create (or reset) the DMS user on the source, grant what DMS needs
+    and, for CDC, prepare the database. The password cannot be a bind variable in DDL: it is
+    generated as letters and digits only and double-quoted."""
+    if not _ORACLE_USER.match(username):
+        raise PreparationError(
+            f"source DMS user name {username!r} must be an upper-case Oracle name (letter, then A-Z, 0-9, _)"
+        )
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]{7,29}", password):
+        raise PreparationError("the generated source password is not letters and digits")
+    verb = "ALTER" if exists else "CREATE"
+    statements: list[tuple[str, tuple[Any, ...]]] = [
+        (f'{verb} USER {username} IDENTIFIED BY "{password}"', ())
+    ]
+    statements += [(f"GRANT {privilege} TO {username}", ()) for privilege in ORACLE_PRIVILEGES]
+    statements += [(GRANT_SYS_OBJECT, (name, username, "SELECT")) for name in ORACLE_SYS_OBJECTS]
+    statements += [(GRANT_SYS_OBJECT, (name, username, "EXECUTE")) for name in ORACLE_EXECUTE_OBJECTS]
+    if cdc:
+        statements += [
+            (SET_CONFIGURATION, ("archivelog retention hours", str(ARCHIVELOG_RETENTION_HOURS))),
+            (SUPPLEMENTAL_LOGGING, ("ADD",)),
+            (SUPPLEMENTAL_LOGGING_TYPE, ("ADD", "PRIMARY KEY")),
+        ]
+    return statements
+
+
+ORACLE_USER_EXISTS = "SELECT COUNT(*) FROM dba_users WHERE username = :1"
+
+
+# ---------------------------------------------------------------------------------------------
+# Running it
+# ---------------------------------------------------------------------------------------------
+Connector = Callable[[Side, Mapping[str, Any]], Any]
+
+
+def connect_mysql(side: Side, master: Mapping[str, Any]) -> Any:
+    import pymysql
+
+    return pymysql.connect(
+        host=side.host,
+        port=side.port,
+        user=str(master["username"]),
+        password=str(master["password"]),
+        connect_timeout=10,
+        autocommit=True,
+    )
+
+
+def connect_oracle(side: Side, master: Mapping[str, Any]) -> Any:
+    try:
+        import oracledb  # type: ignore[import-not-found]
+    except ImportError as error:
+        raise PreparationError(
+            "python-oracledb is not available to the function: the package does not ship it (its wheels "
+            "are platform builds); give modules/baseline oracle_driver_layer_arn a Lambda layer with "
+            "python-oracledb for Python 3.12 on x86_64, or give source_dms_secret_arn with a DMS user "
+            "you created"
+        ) from error
+    return oracledb.connect(
+        user=str(master["username"]),
+        password=str(master["password"]),
+        dsn=f"{side.host}:{side.port}/{side.dbname}",
+    )
+
+
+def _run(cursor: Cursor, statements: list[tuple[str, tuple[Any, ...]]]) -> int:
+    for statement, parameters in statements:
+        if parameters:
+            cursor.execute(statement, parameters)
+        else:
+            cursor.execute(statement)
+    return len(statements)
+
+
+def prepare_target(side: Side, master: Mapping[str, Any], password: str, connect: Connector) -> int:
+    connection = connect(side, master)
+    try:
+        with connection.cursor() as cursor:
+            return _run(cursor, mysql_statements(side.username, password, side.schemas))
+    finally:
+        connection.close()
+
+
+def prepare_source(side: Side, master: Mapping[str, Any], password: str, connect: Connector) -> int:
+    connection = connect(side, master)
+    try:
+        cursor = connection.cursor()
+        cursor.execute(ORACLE_USER_EXISTS, (side.username,))
+        row = cursor.fetchone()
+        exists = bool(row and int(row[0]))
+        return _run(cursor, oracle_statements(side.username, password, exists, side.cdc))
+    finally:
+        connection.close()
+
+
+def dms_secret(side: Side, engine: str, password: str) -> str:
+    return json.dumps(
+        {
+            "engine": engine,
+            "host": side.host,
+            "port": side.port,
+            "username": side.username,
+            "password": password,
+            "dbname": side.dbname,
+        }
+    )
+
+
+def prepare(
+    event: Mapping[str, Any],
+    secretsmanager: Any,
+    log: DecisionLog,
+    connectors: Mapping[str, Connector] | None = None,
+    password: Callable[[], str] = new_password,
+) -> dict[str, Any]:
+    connect = {"target": connect_mysql, "source": connect_oracle, **(connectors or {})}
+    engines = {"target": "mysql", "source": "oracle"}
+    sides = {name: Side.from_event(name, event[name]) for name in ("target", "source") if event.get(name)}
+    if not sides:
+        raise PreparationError("the event names neither a source nor a target to prepare")
+    done: dict[str, Any] = {}
+    for name, side in sides.items():
+        master = json.loads(secretsmanager.get_secret_value(SecretId=side.master_secret_arn)["SecretString"])
+        if not master.get("username") or "password" not in master:
+            raise PreparationError(
+                f"the {name} master secret {side.master_secret_arn} lacks username or password"
+            )
+        secret_password = password()
+        runner = prepare_target if name == "target" else prepare_source
+        count = runner(side, master, secret_password, connect[name])
+        secretsmanager.put_secret_value(
+            SecretId=side.dms_secret_arn, SecretString=dms_secret(side, engines[name], secret_password)
+        )
+        done[name] = {
+            "user": side.username,
+            "statements": count,
+            "secret": side.dms_secret_arn,
+            "cdc": side.cdc,
+        }
+        log.info(
+            "database-prepared",
+            seen=f"{name} {side.host}:{side.port}",
+            done=f"DMS user {side.username} ready ({count} statements), secret version written",
+            why="DMS endpoints read dedicated users' secrets, not the RDS-managed master secret",
+        )
+    return {"prepared": done}
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    import boto3
+
+    log = DecisionLog("db_prep", str(getattr(context, "aws_request_id", "") or ""))
+    if not isinstance(event, Mapping):
+        raise PreparationError("the event must be an object")
+    try:
+        return prepare(event, boto3.client("secretsmanager"), log)
+    except Exception as error:
+        log.error("database-preparation-failed", error=str(error), done="nothing more", why="see the error")
+        raise

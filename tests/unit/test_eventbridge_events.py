@@ -1,0 +1,94 @@
+"""DMS events through EventBridge (direct, or as an SNS message) are handled like DMS's own SNS
+notifications; newer console links (#taskDetails/<name>) name the task too."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from harness import TASK_ID, FakeContext, World, sample
+
+from dms_automation import post_process, starter
+from dms_automation.errors import ReplicationFailedError
+from dms_automation.notifications import DmsNotification, parse_event
+
+SAMPLE_TASK_ARN = "arn:aws:dms:eu-west-1:123456789012:task:7WMLJ3VAZQMXIMAKBYUSFZ5VIU"
+TICK = sample("eventbridge_scheduled_event.json")
+
+
+def for_task(name: str, task_arn: str) -> dict[str, Any]:
+    """A sample naming the task by ARN, with the ARN of the task the test created in its place."""
+    text = json.dumps(sample(name)).replace(SAMPLE_TASK_ARN, task_arn)
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("name", "event_id", "via"),
+    [
+        ("eventbridge_dms_task_stopped.json", "DMS-EVENT-0079", "eventbridge"),
+        ("eventbridge_dms_task_failed.json", "DMS-EVENT-0078", "eventbridge"),
+        ("sns_eventbridge_dms_task_stopped.json", "DMS-EVENT-0079", "eventbridge-sns"),
+    ],
+)
+def test_eventbridge_task_events_parse_like_the_sns_ones(name: str, event_id: str, via: str) -> None:
+    [parsed] = parse_event(sample(name))
+    assert isinstance(parsed, DmsNotification)
+    assert parsed.is_task_event and parsed.via == via
+    assert parsed.task_arn == SAMPLE_TASK_ARN
+    assert parsed.source_id == TASK_ID  # from the resourceLink, #taskDetails/<name>
+    assert parsed.event_id == event_id
+    assert parsed.event_message
+    assert parsed.concerns(SAMPLE_TASK_ARN, "some-other-name")  # the ARN decides when there is one
+    assert not parsed.concerns("arn:aws:dms:eu-west-1:123456789012:task:OTHER", TASK_ID)
+
+
+def test_the_newer_console_link_names_the_task() -> None:
+    [parsed] = parse_event(sample("sns_dms_task_stopped_taskdetails_link.json"))
+    assert isinstance(parsed, DmsNotification)
+    assert parsed.is_task_event and parsed.source_id == TASK_ID and parsed.event_id == "DMS-EVENT-0079"
+
+
+def test_an_eventbridge_event_about_the_instance_is_not_a_task_event() -> None:
+    [parsed] = parse_event(sample("eventbridge_dms_instance_state_change.json"))
+    assert isinstance(parsed, DmsNotification)
+    assert not parsed.is_task_event and parsed.task_arn == ""
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "eventbridge_dms_task_stopped.json",
+        "sns_eventbridge_dms_task_stopped.json",
+        "sns_dms_task_stopped_taskdetails_link.json",
+    ],
+)
+def test_a_finished_run_is_handled_the_same_whatever_the_shape(
+    world: World, context: FakeContext, name: str
+) -> None:
+    assert starter.handler(TICK, context)["action"] == "started"
+    world.finish_run("stopped")
+    event = for_task(name, world.task_arn)
+    assert post_process.handler(event, context)["action"] == "rearmed"
+    assert world.rule_enabled()
+    # A duplicate delivery changes nothing, as with SNS.
+    assert post_process.handler(event, context)["action"] != "rearmed"
+
+
+def test_a_failed_run_through_eventbridge_alarms_like_its_sns_twin(
+    world: World, context: FakeContext
+) -> None:
+    assert starter.handler(TICK, context)["action"] == "started"
+    world.finish_run("failed")
+    with pytest.raises(ReplicationFailedError):
+        post_process.handler(for_task("eventbridge_dms_task_failed.json", world.task_arn), context)
+    assert world.rule_enabled()  # schedule mode: re-armed for the next period, and the error alarms
+
+
+def test_an_eventbridge_event_of_another_task_is_ignored(world: World, context: FakeContext) -> None:
+    assert starter.handler(TICK, context)["action"] == "started"
+    world.finish_run("stopped")
+    # Same name in the link, another task's ARN: the ARN decides.
+    result = post_process.handler(sample("eventbridge_dms_task_stopped.json"), context)
+    assert result == {"action": "none", "why": "another task"}
+    assert not world.rule_enabled()
