@@ -33,6 +33,7 @@ from dms_automation.errors import (
     RearmError,
     ReplicationFailedError,
     StartRefusedError,
+    TaskMismatchError,
     TaskNotFoundError,
     WatchdogAlarm,
 )
@@ -175,6 +176,17 @@ def start(run: Run) -> dict[str, Any]:
     log, now = run.log, utcnow()
     current, task = run.read()
     seen = _seen(current, task)
+    if task.migration_type != run.config.migration_refresh_type:
+        # The start type, what counts as finished and whether after-load masking may run all
+        # follow from migration_refresh_type: a task of another type would be run wrongly.
+        why = "the task's migration type differs"
+        log.error("start-refused", seen=seen, done="nothing started", why=why)
+        raise TaskMismatchError(
+            f"replication task {task.identifier} has MigrationType {task.migration_type!r} but the "
+            f"automation is configured with MIGRATION_REFRESH_TYPE={run.config.migration_refresh_type!r} "
+            "(migration_refresh_type); set migration_refresh_type to the task's type or point the "
+            "automation at a task of that type"
+        )
 
     def skip(why: str, short: str, level: str = "info") -> dict[str, Any]:
         run.sync_rule(current, task, why)

@@ -45,3 +45,7 @@ class StateTableError(AutomationError):
 
 class NotSettledError(AutomationError):
     """A notification announced an ending the task does not show yet; the invocation is retried."""
+
+
+class TaskMismatchError(AutomationError):
+    """The task's migration type is not the one the automation was configured for."""

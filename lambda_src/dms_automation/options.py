@@ -11,7 +11,7 @@ the variable and what is allowed, before any AWS call.
 - ``WATCHDOG_GRACE_MINUTES``: how long after a run ended the watchdog waits for post-processing
   to begin before it alarms (default 60).
 - ``AWS_MAX_ATTEMPTS_PER_CALL``: botocore attempts per call, standard retry mode (default 8).
-- ``MASKING_RULES_PARAMETER`` (or ``MASKING_RULES``, ``MASKING_CONFIG``): after-load masking
+- ``MASKING_RULES_PARAMETER`` (or ``MASKING_RULES``): after-load masking
   rules; empty means no post-processing (the masking package reads the rules and its other
   settings itself). Refused with a ``full-load-and-cdc`` or ``cdc`` task, which never stops by
   itself: the masking would never run while CDC writes unmasked rows.
@@ -32,7 +32,7 @@ from dms_automation.config import ConfigError
 CONTINUOUS_TYPES = ("full-load-and-cdc", "cdc")
 
 
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+def env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name, "").strip().lower()
     if not raw:
         return default
@@ -41,7 +41,7 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"environment variable {name}={env[name]!r} is not allowed; use true or false")
 
 
-def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+def env_int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -57,7 +57,7 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
 
 
 # Where the masking package finds its rules (an SSM parameter name, or the rules' JSON).
-MASKING_VARIABLES = ("MASKING_RULES_PARAMETER", "MASKING_RULES", "MASKING_CONFIG")
+MASKING_VARIABLES = ("MASKING_RULES_PARAMETER", "MASKING_RULES")
 
 
 @dataclass(frozen=True)
@@ -84,13 +84,13 @@ class Options:
                 'DMS-native masking rules (where = "dms"), which DMS applies to ongoing changes too'
             )
         return cls(
-            automation_enabled=_bool(env, "AUTOMATION_ENABLED", True),
-            test_endpoint_connections=_bool(env, "TEST_ENDPOINT_CONNECTIONS", True),
-            connection_test_timeout_seconds=_int(env, "CONNECTION_TEST_TIMEOUT_SECONDS", 240, 0, 840),
-            connection_test_poll_seconds=_int(env, "CONNECTION_TEST_POLL_SECONDS", 5, 0, 60),
-            watchdog_grace_minutes=_int(env, "WATCHDOG_GRACE_MINUTES", 60, 1, 10080),
-            max_attempts_per_call=_int(env, "AWS_MAX_ATTEMPTS_PER_CALL", 8, 1, 20),
+            automation_enabled=env_bool(env, "AUTOMATION_ENABLED", True),
+            test_endpoint_connections=env_bool(env, "TEST_ENDPOINT_CONNECTIONS", True),
+            connection_test_timeout_seconds=env_int(env, "CONNECTION_TEST_TIMEOUT_SECONDS", 240, 0, 840),
+            connection_test_poll_seconds=env_int(env, "CONNECTION_TEST_POLL_SECONDS", 5, 0, 60),
+            watchdog_grace_minutes=env_int(env, "WATCHDOG_GRACE_MINUTES", 60, 1, 10080),
+            max_attempts_per_call=env_int(env, "AWS_MAX_ATTEMPTS_PER_CALL", 8, 1, 20),
             masking_config=masking,
-            max_post_processing_continuations=_int(env, "MAX_POST_PROCESSING_CONTINUATIONS", 40, 0, 1000),
-            settle_wait_seconds=_int(env, "SETTLE_WAIT_SECONDS", 60, 0, 600),
+            max_post_processing_continuations=env_int(env, "MAX_POST_PROCESSING_CONTINUATIONS", 40, 0, 1000),
+            settle_wait_seconds=env_int(env, "SETTLE_WAIT_SECONDS", 60, 0, 600),
         )

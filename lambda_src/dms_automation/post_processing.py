@@ -14,7 +14,7 @@ once a run of the task has stopped (once per run; duplicate notifications skip i
   ``post-processing-failed``), the error is logged and re-raised, so the invocation fails, Lambda
   retries it, and the error alarm fires.
 
-With no masking configured (``MASKING_RULES`` and ``MASKING_CONFIG`` absent or empty) it does
+With no masking configured (``MASKING_RULES_PARAMETER`` and ``MASKING_RULES`` absent or empty) it does
 nothing and returns True. Otherwise it calls ``dms_automation.masking.mask_after_load(run_id,
 context)`` with the run's stable id (the task's latest start time), so every continuation of
 one run resumes the same progress; ``Progress.done`` is the result. The masking package is

@@ -140,7 +140,6 @@ class World:
         }.items():
             monkeypatch.setenv(name, value)
         monkeypatch.delenv("MASKING_RULES", raising=False)
-        monkeypatch.delenv("MASKING_CONFIG", raising=False)
         monkeypatch.delenv("MASKING_RULES_PARAMETER", raising=False)
         original = aws.make_clients
         monkeypatch.setattr(aws, "make_clients", lambda *a, **k: self._instrument(original(*a, **k)))

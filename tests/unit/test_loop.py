@@ -320,3 +320,15 @@ def test_handlers_import_fast_and_without_boto3() -> None:
         runs.append((float(out[0]), out[1]))
     assert all(loaded == "False" for _, loaded in runs), "a handler imports boto3 at import time"
     assert min(ms for ms, _ in runs) < 150
+
+
+def test_a_task_of_another_migration_type_is_refused_by_name(
+    world: World, context: FakeContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dms_automation.errors import TaskMismatchError
+
+    one_time(world, monkeypatch, "cdc")
+    world.task.migration_type = "full-load"  # the task is not what migration_refresh_type says
+    with pytest.raises(TaskMismatchError, match=r"'full-load'.*MIGRATION_REFRESH_TYPE='cdc'"):
+        starter.handler(TICK, context)
+    assert world.starts() == [] and world.rule_enabled()

@@ -13,7 +13,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from dms_automation.config import ConfigError
 from dms_automation.log import DecisionLog
+from dms_automation.options import env_int
 
 from . import document
 from .connection import SecretError, connection_settings, from_secret
@@ -62,16 +64,11 @@ def deadline_from_context(
 
 
 def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
+    """A whole number 1 or more, parsed as every other setting is (``options.env_int``)."""
     try:
-        value = int(raw)
-    except ValueError:
-        raise MaskingRuleError(f"environment variable {name}={raw!r} is not a whole number") from None
-    if value < 1:
-        raise MaskingRuleError(f"environment variable {name}={raw!r} must be at least 1")
-    return value
+        return env_int(env, name, default, 1, 10**9)
+    except ConfigError as error:
+        raise MaskingRuleError(str(error)) from None
 
 
 def mask_after_load(

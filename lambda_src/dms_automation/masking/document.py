@@ -40,7 +40,7 @@ def load(env: Mapping[str, str], ssm: Any = None) -> Any:
     """The rules document (or list) the environment points at; ``[]`` when none is configured."""
     name = env.get("MASKING_RULES_PARAMETER", "").strip()
     if not name:
-        return decode(env.get("MASKING_RULES", "") or env.get("MASKING_CONFIG", ""), "MASKING_RULES")
+        return decode(env.get("MASKING_RULES", ""), "MASKING_RULES")
     client = ssm
     if client is None:
         import boto3
