@@ -519,7 +519,7 @@ def _resource(path: tuple[str, ...], kind: str, name: str) -> dict[str, Any]:
 def test_what_the_lambdas_write_on_the_rule_is_what_terraform_ignores() -> None:
     from dms_automation import trigger
 
-    rule = _resource(("modules", "automation", "main.tf"), "aws_cloudwatch_event_rule", "this")
+    rule = _resource(("modules", "automation", "trigger.tf"), "aws_cloudwatch_event_rule", "this")
     ignored = {
         str(item).removeprefix("${").removesuffix("}") for item in rule["lifecycle"][0]["ignore_changes"]
     }
