@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dms_automation import post_processing, state, trigger
+from dms_automation import after_load, state, trigger
 from dms_automation import task as dms_task
 from dms_automation.aws import Clients
 from dms_automation.config import Config
@@ -557,7 +557,7 @@ def _reconcile_step(
         return None
     run.sync_rule(claim, task, "a run ended: no new load before it is post-processed")
     try:
-        done = post_processing.run_post_processing(run.config, task, run.context, run.options, log)
+        done = after_load.run_post_processing(run.config, task, run.context, run.options, log)
     except Exception as error:
         _post_processing_failed(run, claim, task, error, seen)
         if isinstance(error, AutomationError):

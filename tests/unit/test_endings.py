@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from harness import FakeContext, World, sample
 
-from dms_automation import post_process, post_processing, starter
+from dms_automation import after_load, post_process, starter
 from dms_automation.errors import ReplicationFailedError
 from dms_automation.task import TaskState, outcome
 
@@ -77,7 +77,7 @@ def test_a_run_stopped_for_low_disk_is_masked_then_alarms(
         masked.append(ended.run_key)
         return True
 
-    monkeypatch.setattr(post_processing, "run_post_processing", hook)
+    monkeypatch.setattr(after_load, "run_post_processing", hook)
     assert starter.handler(TICK, context)["action"] == "started"
     world.finish_run("stopped", reason="STOPPED_DUE_TO_LOW_DISK")
     with pytest.raises(ReplicationFailedError, match="STOPPED_DUE_TO_LOW_DISK"):
@@ -96,7 +96,7 @@ def test_a_partial_load_whose_masking_fails_keeps_the_trigger_disabled(
     def broken(*args: Any, **kwargs: Any) -> bool:
         raise RuntimeError("target unreachable")
 
-    monkeypatch.setattr(post_processing, "run_post_processing", broken)
+    monkeypatch.setattr(after_load, "run_post_processing", broken)
     assert starter.handler(TICK, context)["action"] == "started"
     world.finish_run("failed")
     with pytest.raises(Exception, match="target unreachable"):

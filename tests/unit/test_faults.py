@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from harness import TASK_ID, FakeContext, Fault, ProcessDied, World, sample
 
-from dms_automation import core, post_process, post_processing, starter
+from dms_automation import after_load, core, post_process, starter
 from dms_automation.config import ConfigError
 from dms_automation.errors import (
     PostProcessingError,
@@ -54,7 +54,7 @@ def post_processed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         runs.append(task.run_key)
         return True
 
-    monkeypatch.setattr(post_processing, "run_post_processing", hook)
+    monkeypatch.setattr(after_load, "run_post_processing", hook)
     return runs
 
 
@@ -258,7 +258,7 @@ def test_post_processing_failure_blocks_rearming_and_raises(
     def broken(*args: Any, **kwargs: Any) -> bool:
         raise ValueError("masking rule for HR.EMPLOYEES.SSN: column does not exist")
 
-    monkeypatch.setattr(post_processing, "run_post_processing", broken)
+    monkeypatch.setattr(after_load, "run_post_processing", broken)
     a_run_ended(world, context)
     with pytest.raises(PostProcessingError, match="SSN"):
         post_process.handler(STOPPED, context)
@@ -273,7 +273,7 @@ def test_post_processing_timing_out_blocks_the_watchdog_then_alarms_and_a_retry_
     def times_out(*args: Any, **kwargs: Any) -> bool:
         raise ProcessDied("Task timed out after 900.00 seconds")
 
-    monkeypatch.setattr(post_processing, "run_post_processing", times_out)
+    monkeypatch.setattr(after_load, "run_post_processing", times_out)
     a_run_ended(world, context)
     with pytest.raises(ProcessDied):
         post_process.handler(STOPPED, context)
@@ -283,7 +283,7 @@ def test_post_processing_timing_out_blocks_the_watchdog_then_alarms_and_a_retry_
     later(monkeypatch, 20)
     with pytest.raises(WatchdogAlarm, match="no progress"):
         starter.handler(WATCHDOG, context)
-    monkeypatch.setattr(post_processing, "run_post_processing", lambda *a, **k: True)
+    monkeypatch.setattr(after_load, "run_post_processing", lambda *a, **k: True)
     assert post_process.handler(STOPPED, context)["action"] == "rearmed"
     armed_and_idle(world)
 
@@ -302,7 +302,7 @@ def test_continuations_that_never_finish_stop_and_raise(
     world: World, context: FakeContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MAX_POST_PROCESSING_CONTINUATIONS", "1")
-    monkeypatch.setattr(post_processing, "run_post_processing", lambda *a, **k: False)
+    monkeypatch.setattr(after_load, "run_post_processing", lambda *a, **k: False)
     a_run_ended(world, context)
     assert post_process.handler(STOPPED, context)["action"] == "continuing"
     with pytest.raises(PostProcessingError, match="continuations"):
@@ -436,7 +436,7 @@ def test_notification_of_another_task_changes_nothing(
 def test_tick_while_post_processing_runs_starts_nothing(
     world: World, context: FakeContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(post_processing, "run_post_processing", lambda *a, **k: False)
+    monkeypatch.setattr(after_load, "run_post_processing", lambda *a, **k: False)
     a_run_ended(world, context)
     post_process.handler(STOPPED, context)
     world.set_rule(True)  # an operator re-enables the rule by hand

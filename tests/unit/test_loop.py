@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from harness import TASK_ID, FakeContext, World, sample
 
-from dms_automation import post_process, post_processing, starter
+from dms_automation import after_load, post_process, starter
 from dms_automation.config import ConfigError
 from dms_automation.errors import EndpointConnectionError, PostProcessingError, ReplicationFailedError
 from dms_automation.options import Options
@@ -126,7 +126,7 @@ def test_a_finished_run_is_post_processed_then_the_schedule_is_rearmed(
         assert task.identifier == TASK_ID and task.status == "stopped"
         return True
 
-    monkeypatch.setattr(post_processing, "run_post_processing", hook)
+    monkeypatch.setattr(after_load, "run_post_processing", hook)
     full_cycle_start(world, context)
     assert post_process.handler(event, context)["action"] == "rearmed"
     assert rule_state_during == [False]  # post-processing ran while the trigger was disabled
@@ -151,7 +151,7 @@ def test_a_failed_run_rearms_a_schedule_and_raises(
     if mode == "one-time":
         one_time(world, monkeypatch)
     called: list[bool] = []
-    monkeypatch.setattr(post_processing, "run_post_processing", lambda *a, **k: called.append(True) or True)
+    monkeypatch.setattr(after_load, "run_post_processing", lambda *a, **k: called.append(True) or True)
     starter.handler(TICK, context)
     world.finish_run("failed")
     with pytest.raises(ReplicationFailedError, match=TASK_ID):
@@ -168,7 +168,7 @@ def test_failed_post_processing_keeps_the_trigger_disabled_and_a_retry_recovers(
     def broken(*args: Any, **kwargs: Any) -> bool:
         raise RuntimeError("target database unreachable")
 
-    monkeypatch.setattr(post_processing, "run_post_processing", broken)
+    monkeypatch.setattr(after_load, "run_post_processing", broken)
     full_cycle_start(world, context)
     with pytest.raises(PostProcessingError, match="target database unreachable"):
         post_process.handler(STOPPED, context)
@@ -179,7 +179,7 @@ def test_failed_post_processing_keeps_the_trigger_disabled_and_a_retry_recovers(
     assert starter.handler({"dms_automation": "watchdog"}, context)["why"] == "post-processing-failed"
     assert not world.rule_enabled()
     # The retried delivery succeeds once the cause is fixed.
-    monkeypatch.setattr(post_processing, "run_post_processing", lambda *a, **k: True)
+    monkeypatch.setattr(after_load, "run_post_processing", lambda *a, **k: True)
     assert post_process.handler(STOPPED, context)["action"] == "rearmed"
     assert world.rule_enabled()
 
@@ -188,7 +188,7 @@ def test_unfinished_post_processing_continues_in_a_fresh_invocation(
     world: World, context: FakeContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     results = iter([False, False, True])
-    monkeypatch.setattr(post_processing, "run_post_processing", lambda *a, **k: next(results))
+    monkeypatch.setattr(after_load, "run_post_processing", lambda *a, **k: next(results))
     full_cycle_start(world, context)
     assert post_process.handler(STOPPED, context)["action"] == "continuing"
     assert not world.rule_enabled() and world.phase() == "post-processing"
@@ -208,7 +208,7 @@ def test_post_processing_is_a_no_op_without_masking(world: World, monkeypatch: p
     from dms_automation.task import TaskState
 
     task = TaskState(arn=world.task_arn, identifier=TASK_ID, status="stopped", migration_type="full-load")
-    assert post_processing.run_post_processing(Config.from_env(), task, FakeContext(), Options()) is True
+    assert after_load.run_post_processing(Config.from_env(), task, FakeContext(), Options()) is True
 
 
 def test_run_report_is_logged_from_table_statistics(

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from harness import FakeContext, Fault, World, sample
 
-from dms_automation import aws, core, post_process, post_processing, starter
+from dms_automation import after_load, aws, core, post_process, starter
 from dms_automation.errors import NotSettledError
 
 TICK = sample("eventbridge_scheduled_event.json")
@@ -46,7 +46,7 @@ def post_processed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         runs.append(task.run_key)
         return True
 
-    monkeypatch.setattr(post_processing, "run_post_processing", hook)
+    monkeypatch.setattr(after_load, "run_post_processing", hook)
     return runs
 
 
@@ -169,7 +169,7 @@ def test_a_run_started_outside_during_post_processing_is_post_processed_before_r
             assert not world.rule_enabled()
         return True
 
-    monkeypatch.setattr(post_processing, "run_post_processing", post_process_with_an_outside_run)
+    monkeypatch.setattr(after_load, "run_post_processing", post_process_with_an_outside_run)
     assert starter.handler(TICK, context)["action"] == "started"
     world.finish_run()
     run_a = world.task_run_key()
@@ -234,7 +234,7 @@ def test_a_pause_set_during_post_processing_survives_it(
         starter.handler({"dms_automation": "pause"}, context)
         return True
 
-    monkeypatch.setattr(post_processing, "run_post_processing", pause_meanwhile)
+    monkeypatch.setattr(after_load, "run_post_processing", pause_meanwhile)
     assert starter.handler(TICK, context)["action"] == "started"
     world.finish_run()
     post_process.handler(stopped_now(), context)
