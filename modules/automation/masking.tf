@@ -56,7 +56,8 @@ resource "aws_ssm_parameter" "masking_rules" {
 # After-load masking: the coverage check. After each masked load the
 # post-process Lambda logs one "masking-coverage" line with the number of
 # columns that look sensitive and that no rule masks; this metric counts them,
-# with no extra API call, and with fail_on_unmasked_columns an alarm watches it.
+# with no extra API call, and with fail_on_unmasked_columns an alarm watches it
+# (alarms.tf).
 ################################################################################
 
 resource "aws_cloudwatch_log_metric_filter" "unmasked_columns" {
@@ -71,22 +72,4 @@ resource "aws_cloudwatch_log_metric_filter" "unmasked_columns" {
     name      = "UnmaskedColumns"
     value     = "$.uncovered_count"
   }
-}
-
-resource "aws_cloudwatch_metric_alarm" "unmasked_columns" {
-  count = local.after_load_masking && var.fail_on_unmasked_columns ? 1 : 0
-
-  alarm_name          = "${local.name_prefix}-unmasked-columns"
-  alarm_description   = "After a load of DMS task ${var.replication_task_id}, columns that look sensitive were not masked; the run failed and the trigger stays disabled (fail_on_unmasked_columns)."
-  namespace           = aws_cloudwatch_log_metric_filter.unmasked_columns[0].metric_transformation[0].namespace
-  metric_name         = aws_cloudwatch_log_metric_filter.unmasked_columns[0].metric_transformation[0].name
-  statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 1
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-  tags                = var.tags
 }

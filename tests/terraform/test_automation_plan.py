@@ -449,11 +449,11 @@ def test_the_coverage_check_is_configured_in_the_rules_document_with_a_metric_an
     assert metric["log_group_name"] == "/aws/lambda/dms-orders-refresh-post-process"
     (transformation,) = metric["metric_transformation"]
     assert (transformation["name"], transformation["value"]) == ("UnmaskedColumns", "$.uncovered_count")
-    alarm = values["module.automation.aws_cloudwatch_metric_alarm.unmasked_columns[0]"]
+    alarm = values['module.automation.aws_cloudwatch_metric_alarm.this["unmasked_columns"]']
     assert (alarm["statistic"], alarm["threshold"]) == ("Maximum", 1)
     # Without fail_on_unmasked_columns: the metric, no alarm; the default patterns, the rules' schemas.
     summary = summary_of("masking-after-load-200-rules")
-    assert "module.automation.aws_cloudwatch_metric_alarm.unmasked_columns[0]" not in summary["values"]
+    assert 'module.automation.aws_cloudwatch_metric_alarm.this["unmasked_columns"]' not in summary["values"]
     parameter = summary["values"]["module.automation.aws_ssm_parameter.masking_rules[0]"]
     coverage = masking_document.decode(parameter["value"], "p")["coverage"]
     assert coverage == {"patterns": list(DEFAULT_PATTERNS), "schemas": [], "fail": False}
