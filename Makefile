@@ -1,4 +1,4 @@
-# The two commands a user needs:  `make demo`  and  `make test`.
+# The two commands a user needs:  `make demo`  and  `make test`;  `make help` lists the rest.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -6,7 +6,11 @@ PY := $(VENV)/bin/python
 CHECKOV_VENV := .venv-checkov
 COMBINATION ?= data-refresh/full-load/schedule
 
-.PHONY: demo test setup lint checkov build bench-plan bench-import bench-masking clean
+.PHONY: help demo test setup lint checkov docs build bench-plan bench-import bench-masking clean
+
+help: ## this list: every target and what it does
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /\1\t/' | \
+	  awk -F'\t' '{ printf "  %-14s %s\n", $$1, $$2 }'
 
 $(VENV)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,27 +33,30 @@ demo: $(VENV)/.installed ## one whole automation cycle on the local AWS emulator
 test: setup lint checkov ## every test: unit, plan, masking against MariaDB, end to end on the emulator
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed ## ruff, ruff format, mypy, terraform fmt
 	$(VENV)/bin/ruff check lambda_src scripts tests
 	$(VENV)/bin/ruff format --check lambda_src scripts tests
 	$(VENV)/bin/mypy lambda_src/dms_automation
 	TF_CLI_CONFIG_FILE=$$($(PY) -m scripts.tfcli) terraform fmt -check -recursive .
 
-checkov: $(CHECKOV_VENV)/.installed
+checkov: $(CHECKOV_VENV)/.installed ## checkov over modules/ and examples/
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework terraform \
 	  --skip-path '/\.terraform/' -d modules -d examples
+
+docs: $(VENV)/.installed ## rewrite the Inputs and Outputs tables of every module README
+	$(PY) -m tests.test_docs --write
 
 build: $(VENV)/.installed ## rebuild the Lambda package shipped by modules/automation
 	$(PY) -m scripts.build_lambda
 
-bench-plan: $(VENV)/.installed
+bench-plan: $(VENV)/.installed ## plan cost of a modules/automation consumer vs a one-resource floor
 	$(PY) -m scripts.bench_plan
 
-bench-import: $(VENV)/.installed
+bench-import: $(VENV)/.installed ## cold import time of the handlers from the shipped zip
 	$(PY) -m scripts.bench_import
 
-bench-masking: setup
+bench-masking: setup ## the masking engine vs a naive loop and an unchunked UPDATE, on MariaDB
 	$(PY) -m scripts.bench_masking
 
-clean:
+clean: ## remove the virtual environments, the Terraform CLI config and build/
 	rm -rf $(VENV) $(CHECKOV_VENV) .tfcli build

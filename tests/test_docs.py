@@ -7,9 +7,12 @@ the module's ``*.tf`` files, required ones first, each group in alphabetical ord
 the outputs table (under "Outputs") lists every output, in alphabetical order. The variables and
 outputs are read with python-hcl2.
 
-Print a module's tables, to paste into its README:
+The tables sit between the markers ``<!-- BEGIN_TF_DOCS -->`` and ``<!-- END_TF_DOCS -->`` in
+each README, and the text between them must be exactly what ``render`` makes. Print a module's
+tables, or rewrite them in every README (``make docs``):
 
     .venv/bin/python -m tests.test_docs modules/automation
+    .venv/bin/python -m tests.test_docs --write
 """
 
 from __future__ import annotations
@@ -41,12 +44,19 @@ class Variable:
     required: bool
 
 
+BEGIN = "<!-- BEGIN_TF_DOCS -->"
+END = "<!-- END_TF_DOCS -->"
+
+
 def _unquote(value: Any) -> Any:
     if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
         try:
-            return json.loads(value, strict=False)
+            value = json.loads(value, strict=False)
         except json.JSONDecodeError:
-            return value[1:-1]
+            value = value[1:-1]
+    if isinstance(value, str) and value.startswith("<<"):
+        # A heredoc: its lines, joined by spaces.
+        return " ".join(line.strip() for line in value.splitlines()[1:-1] if line.strip())
     return value
 
 
@@ -111,9 +121,16 @@ def _cell(value: Any) -> str:
 
 
 def render(module: Path) -> str:
+    """The Inputs and Outputs tables with their headings (one level down in the root README)."""
+    heading = "###" if module == ROOT else "##"
     found = variables(module)
     by_name = {v.name: v for v in found}
-    lines = ["## Inputs", "", "| Name | Description | Type | Default | Required |", "|---|---|---|---|:---:|"]
+    lines = [
+        f"{heading} Inputs",
+        "",
+        "| Name | Description | Type | Default | Required |",
+        "|---|---|---|---|:---:|",
+    ]
     for name in documented_order(found):
         v = by_name[name]
         default = "n/a" if v.required else _cell(v.default)
@@ -122,7 +139,7 @@ def render(module: Path) -> str:
         lines.append(
             f"| `{name}` | {description} | `{type_}` | {default} | {'yes' if v.required else 'no'} |"
         )
-    lines += ["", "## Outputs", "", "| Name | Description |", "|---|---|"]
+    lines += ["", f"{heading} Outputs", "", "| Name | Description |", "|---|---|"]
     for name, description in sorted(outputs(module)):
         lines.append(f"| `{name}` | {description} |")
     return "\n".join(lines) + "\n"
@@ -130,6 +147,38 @@ def render(module: Path) -> str:
 
 def _id(module: Path) -> str:
     return "root" if module == ROOT else str(module.relative_to(ROOT))
+
+
+def _between_markers(readme: str) -> tuple[str, str, str] | None:
+    """(before, between, after) the markers, or None when the README has not both, in order."""
+    start, end = readme.find(BEGIN), readme.find(END)
+    if start < 0 or end < start:
+        return None
+    start += len(BEGIN)
+    return readme[:start], readme[start:end], readme[end:]
+
+
+def write(module: Path) -> bool:
+    """Rewrite the tables between the markers of the module's README; True when it changed."""
+    readme = module / "README.md"
+    text = readme.read_text()
+    parts = _between_markers(text)
+    if parts is None:
+        raise SystemExit(f"{_id(module)}/README.md has no {BEGIN} ... {END} markers")
+    before, _, after = parts
+    updated = f"{before}\n{render(module)}{after}"
+    if updated != text:
+        readme.write_text(updated)
+    return updated != text
+
+
+@pytest.mark.parametrize("module", MODULES, ids=[_id(m) for m in MODULES])
+def test_readme_tables_between_the_markers_are_the_rendered_ones(module: Path) -> None:
+    parts = _between_markers((module / "README.md").read_text())
+    assert parts is not None, f"{_id(module)}/README.md has no {BEGIN} ... {END} markers"
+    assert parts[1] == f"\n{render(module)}", (
+        f"{_id(module)}/README.md tables are stale: run `make docs` (tests.test_docs --write)"
+    )
 
 
 @pytest.mark.parametrize("module", MODULES, ids=[_id(m) for m in MODULES])
@@ -192,6 +241,15 @@ def test_the_docs_check_sees_the_automation_module() -> None:
 
 
 if __name__ == "__main__":
-    for argument in sys.argv[1:] or ["modules/automation"]:
-        target = ROOT if argument in ("root", ".") else (ROOT / argument)
-        print(render(target))
+    arguments = sys.argv[1:]
+    writing = "--write" in arguments
+    arguments = [a for a in arguments if a != "--write"]
+    if writing:
+        targets = [ROOT if a in ("root", ".") else (ROOT / a) for a in arguments] or MODULES
+        for target in targets:
+            if write(target):
+                print(f"rewrote {_id(target)}/README.md")
+    else:
+        for argument in arguments or ["modules/automation"]:
+            target = ROOT if argument in ("root", ".") else (ROOT / argument)
+            print(render(target))
