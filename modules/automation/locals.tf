@@ -78,8 +78,6 @@ locals {
   # DMS event categories for a replication task (DMS names them in lower case).
   event_categories = ["failure", "state change"]
 
-  lambda_package = "${path.module}/lambda/dms_automation.zip"
-
   lambda_environment = {
     REPLICATION_TASK_ARN        = var.replication_task_arn
     EVENT_RULE_NAME             = local.event_rule_name
