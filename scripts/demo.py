@@ -307,7 +307,7 @@ def _go_arch() -> str:
 # ---------------------------------------------------------------------------------------------
 # The stack: emulator + DMS task + examples/local applied
 # ---------------------------------------------------------------------------------------------
-class LocalStack:
+class EmulatedStack:
     """The emulator, a DMS task in it and examples/local applied on that task.
 
     ``start`` launches the emulator and the AWS provider and runs ``terraform init`` while they
@@ -339,7 +339,7 @@ class LocalStack:
     def client(self, service: str) -> Any:
         return self.emulator.client(service, REGION)
 
-    def start(self) -> LocalStack:
+    def start(self) -> EmulatedStack:
         """Emulator and provider start in the background while ``terraform init`` runs."""
         with self.phase("start"):
             if self.own_emulator:
@@ -600,7 +600,7 @@ def _show_invocation(timeline: Timeline, invocation: Invocation) -> None:
 
 
 def run_cycle(
-    stack: LocalStack, combination: Combination, task_arn: str, outcome: str = "stopped"
+    stack: EmulatedStack, combination: Combination, task_arn: str, outcome: str = "stopped"
 ) -> CycleResult:
     timeline = stack.timeline
     rule = stack.outputs["event_rule_name"]
@@ -660,7 +660,7 @@ def run_cycle(
     )
 
 
-def _run_state(stack: LocalStack, task_arn: str) -> str:
+def _run_state(stack: EmulatedStack, task_arn: str) -> str:
     item = stack.run_state(task_arn)
     handled = item.get("handled_run") or "-"
     phase, version = item.get("phase", "none"), item.get("version", 0)
@@ -707,7 +707,7 @@ def main(argv: list[str] | None = None) -> int:
     timeline = Timeline()
     outcome = "failed" if args.fail else "stopped"
     print(f"DMS automation demo: {combination.label}, run {'fails' if args.fail else 'succeeds'}")
-    stack = LocalStack(timeline=timeline)
+    stack = EmulatedStack(timeline=timeline)
     kept = interrupted = False
     try:
         timeline.step("Start the local AWS emulator and the AWS provider; terraform init")

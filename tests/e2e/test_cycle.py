@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from scripts.demo import Combination, LocalStack, run_cycle
+from scripts.demo import Combination, EmulatedStack, run_cycle
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +36,7 @@ ORDER = (
 
 
 class Deployment:
-    def __init__(self, stack: LocalStack) -> None:
+    def __init__(self, stack: EmulatedStack) -> None:
         self.stack = stack
         self.task: dict[str, Any] | None = None
         self.combination: Combination | None = None
@@ -61,7 +61,7 @@ class Deployment:
 
 @pytest.fixture(scope="module")
 def deployment() -> Iterator[Deployment]:
-    stack = LocalStack().start()
+    stack = EmulatedStack().start()
     try:
         yield Deployment(stack)
     finally:
