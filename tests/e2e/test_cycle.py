@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from scripts.demo import Combination, EmulatedStack, run_cycle
+from scripts.cycle import run_cycle
+from scripts.stack import Combination, EmulatedStack
 
 pytestmark = pytest.mark.slow
 
