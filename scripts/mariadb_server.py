@@ -80,6 +80,10 @@ class MariaDB:
         base = Path(tempfile.mkdtemp(prefix="dms-masking-mariadb-"))
         datadir = base / "data"
         log = base / "server.log"
+        # Its own temporary directory: servers started side by side (parallel test workers) would
+        # otherwise clash over the temporary tables they create in a shared /tmp.
+        tmpdir = base / "tmp"
+        tmpdir.mkdir()
         as_root = ["--user=root"] if os.geteuid() == 0 else []
         try:
             subprocess.run(
@@ -87,6 +91,7 @@ class MariaDB:
                     installer,
                     "--no-defaults",
                     f"--datadir={datadir}",
+                    f"--tmpdir={tmpdir}",
                     "--auth-root-authentication-method=normal",
                     "--skip-test-db",
                     *as_root,
@@ -106,6 +111,7 @@ class MariaDB:
             server,
             "--no-defaults",
             f"--datadir={datadir}",
+            f"--tmpdir={tmpdir}",
             f"--socket={base / 'mysqld.sock'}",
             f"--pid-file={base / 'mysqld.pid'}",
             f"--port={port}",

@@ -6,14 +6,9 @@ task, with one AWS provider process for every terraform command of a run.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import ctypes
 import json
-import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,10 +19,11 @@ from typing import Any
 
 import tftest
 
-from scripts.emulator import FAKE_CREDENTIALS, Emulator, EmulatorError
+from scripts.emulator import FAKE_CREDENTIALS, Emulator
 from scripts.emulator.lambdas import Invocation, invoke
 from scripts.events import DMS_EVENTS, dms_notification, scheduled_event, sns_lambda_event
-from scripts.tfcli import ROOT, STATE_DIR, terraform_env
+from scripts.provider import ProviderServer
+from scripts.tfcli import ROOT, terraform_env
 
 sys.path.insert(0, str(ROOT / "lambda_src"))
 from dms_automation.config import VALID_COMBINATIONS
@@ -105,119 +101,6 @@ def quiet() -> Timeline:
 
 
 # ---------------------------------------------------------------------------------------------
-# One AWS provider process for every terraform command of a run
-# ---------------------------------------------------------------------------------------------
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """The provider is killed by the kernel when the process that started it dies (even by SIGKILL)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-class ProviderServer:
-    """``hashicorp/aws`` started once in debug mode; terraform attaches through TF_REATTACH_PROVIDERS.
-
-    Terraform otherwise starts the provider (a large binary) several times per command: for the
-    schema, validation, plan and apply. Attaching every command of a run to one running provider
-    removes that start-up cost; what the provider does against the API is unchanged.
-    """
-
-    ADDRESS = "registry.terraform.io/hashicorp/aws"
-
-    def __init__(self, binary: Path, workdir: Path) -> None:
-        self.binary = binary
-        self.log_path = workdir / "provider.log"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.reattach: str | None = None
-
-    @staticmethod
-    def find(tf_data_dir: Path | None = None) -> Path | None:
-        """The provider binary of the version examples/local is locked to (plugin cache or TF_DATA_DIR).
-
-        None before the first ``terraform init`` of a fresh clone (no lock file yet).
-        """
-        lock_file = ROOT / EXAMPLE_DIR / ".terraform.lock.hcl"
-        if not lock_file.exists():
-            return None
-        lock = lock_file.read_text()
-        start = lock.index(f'provider "{ProviderServer.ADDRESS}"')
-        version = lock[start:].split("version", 1)[1].split('"')[1]
-        platform = f"{os.uname().sysname.lower()}_{_go_arch()}"
-        candidates = [STATE_DIR / "plugin-cache"]
-        if tf_data_dir is not None:
-            candidates.insert(0, tf_data_dir / "providers")
-        for base in candidates:
-            directory = base / ProviderServer.ADDRESS / version / platform
-            found = sorted(directory.glob("terraform-provider-aws*")) if directory.is_dir() else []
-            if found:
-                return found[0]
-        return None
-
-    @staticmethod
-    def environment() -> dict[str, str]:
-        """The provider talks to the loopback emulator only: no CA bundle, profile or shared config.
-
-        (A CA bundle from the environment also breaks a second ConfigureProvider in one process.)
-        """
-        kept = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
-        return {
-            **kept,
-            **FAKE_CREDENTIALS,
-            "AWS_CONFIG_FILE": "/dev/null",
-            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-            "CHECKPOINT_DISABLE": "1",
-        }
-
-    def spawn(self) -> ProviderServer:
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [str(self.binary), "-debug"],
-                cwd=ROOT / EXAMPLE_DIR,  # where terraform runs: relative paths (the Lambda zip) resolve alike
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=self.environment(),
-                preexec_fn=_die_with_parent,  # prctl only, between fork and exec
-            )
-        atexit.register(self.stop)
-        return self
-
-    def wait_ready(self, timeout: float = 120.0) -> str:
-        """The TF_REATTACH_PROVIDERS value, once the provider listens."""
-        assert self.process is not None
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            text = self.log_path.read_text(errors="replace")
-            for line in text.splitlines():
-                if "TF_REATTACH_PROVIDERS=" in line:
-                    self.reattach = line.split("TF_REATTACH_PROVIDERS=", 1)[1].strip().strip("'")
-                    return self.reattach
-            if self.process.poll() is not None:
-                raise EmulatorError(f"the AWS provider exited with code {self.process.returncode}:\n{text}")
-            time.sleep(0.05)
-        raise EmulatorError(f"the AWS provider did not start within {timeout:.0f}s")
-
-    def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            process.send_signal(signal.SIGINT)  # the provider's own graceful shutdown
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-
-
-def _go_arch() -> str:
-    machine = os.uname().machine.lower()
-    return {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(machine, machine)
-
-
-# ---------------------------------------------------------------------------------------------
 # The stack: emulator + DMS task + examples/local applied
 # ---------------------------------------------------------------------------------------------
 class EmulatedStack:
@@ -257,14 +140,15 @@ class EmulatedStack:
         with self.phase("start"):
             if self.own_emulator:
                 self.emulator.spawn()
-            binary = ProviderServer.find()
+            lock_file = ROOT / EXAMPLE_DIR / ".terraform.lock.hcl"
+            binary = ProviderServer.find(lock_file)
             if binary is not None:
-                self.provider = ProviderServer(binary, self.workdir).spawn()
+                self.provider = ProviderServer(binary, self.workdir, ROOT / EXAMPLE_DIR).spawn()
             test = self.terraform  # terraform init
             if self.provider is None:
-                binary = ProviderServer.find(self.workdir / ".terraform")
+                binary = ProviderServer.find(lock_file, self.workdir / ".terraform")
                 if binary is not None:
-                    self.provider = ProviderServer(binary, self.workdir).spawn()
+                    self.provider = ProviderServer(binary, self.workdir, ROOT / EXAMPLE_DIR).spawn()
             if self.own_emulator:
                 self.emulator.wait_ready()
             if self.provider is not None:

@@ -14,9 +14,12 @@ found a few levels under ``/``.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,8 +91,26 @@ def write_config() -> Path:
     path = STATE_DIR / "terraform.rc"
     text = render_config(find_mirror(), cache)
     if not path.exists() or path.read_text() != text:
-        path.write_text(text)
+        # Written aside then renamed: a terraform started meanwhile reads the old file or the new.
+        partial = path.with_name(f"{path.name}.{os.getpid()}")
+        partial.write_text(text)
+        partial.replace(path)
     return path
+
+
+@contextlib.contextmanager
+def init_lock() -> Iterator[None]:
+    """Held around ``terraform init``: the plugin cache is not safe for concurrent writers
+    (Terraform's CLI configuration docs, "Provider Plugin Cache":
+    https://developer.hashicorp.com/terraform/cli/config/config-file#provider-plugin-cache),
+    and tests run in parallel processes. An init with a warm cache takes well under a second."""
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    with (STATE_DIR / "init.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def terraform_env(extra: dict[str, str] | None = None) -> dict[str, str]:
