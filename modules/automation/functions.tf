@@ -143,3 +143,11 @@ resource "aws_lambda_permission" "sns" {
   principal     = "sns.amazonaws.com"
   source_arn    = aws_sns_topic.this.arn
 }
+
+resource "aws_lambda_permission" "dms_events" {
+  statement_id  = "AllowInvokeFromDmsEventsRule"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.post_process.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.dms_events.arn
+}

@@ -42,14 +42,19 @@ locals {
   starter_function_name      = "${local.name_prefix}-starter"
   post_process_function_name = "${local.name_prefix}-post-process"
   sns_topic_name             = "${local.name_prefix}-dms-events"
+  dms_events_rule_name       = "${local.name_prefix}-dms-events"
   event_subscription_name    = "${local.name_prefix}-task-events"
   dead_letter_queue_name     = "${local.name_prefix}-failed-invocations"
   state_table_name           = "${local.name_prefix}-run-state"
 
   # ARNs built from names, so that every policy is known at plan time.
-  _arn_prefix               = "${local.task_partition}:%s:${local.task_region}:${local.task_account_id}"
-  event_rule_arn            = "arn:${format(local._arn_prefix, "events")}:rule/${local.event_rule_name}"
-  watchdog_rule_arn         = "arn:${format(local._arn_prefix, "events")}:rule/${local.watchdog_rule_name}"
+  _arn_prefix         = "${local.task_partition}:%s:${local.task_region}:${local.task_account_id}"
+  event_rule_arn      = "arn:${format(local._arn_prefix, "events")}:rule/${local.event_rule_name}"
+  watchdog_rule_arn   = "arn:${format(local._arn_prefix, "events")}:rule/${local.watchdog_rule_name}"
+  dms_events_rule_arn = "arn:${format(local._arn_prefix, "events")}:rule/${local.dms_events_rule_name}"
+  # DMS names an event subscription's ARN after its name ("es:<name>"), as the
+  # AWS provider builds it too; the topic policy admits only this subscription.
+  event_subscription_arn    = "arn:${format(local._arn_prefix, "dms")}:es:${local.event_subscription_name}"
   sns_topic_arn             = "arn:${format(local._arn_prefix, "sns")}:${local.sns_topic_name}"
   dead_letter_queue_arn     = "arn:${format(local._arn_prefix, "sqs")}:${local.dead_letter_queue_name}"
   state_table_arn           = "arn:${format(local._arn_prefix, "dynamodb")}:table/${local.state_table_name}"

@@ -260,7 +260,51 @@ def test_only_this_topic_and_these_rules_may_send_to_the_dead_letter_queue() -> 
     assert set(events["Condition"]["ArnEquals"]["aws:SourceArn"]) == {
         "arn:aws:events:eu-west-1:123456789012:rule/dms-orders-refresh-trigger",
         "arn:aws:events:eu-west-1:123456789012:rule/dms-orders-refresh-watchdog",
+        "arn:aws:events:eu-west-1:123456789012:rule/dms-orders-refresh-dms-events",
     }
+
+
+def _eventbridge_sample(name: str) -> dict[str, Any]:
+    """A tests/events sample naming the planned task instead of the sample's."""
+    text = (Path(__file__).parents[1] / "events" / name).read_text()
+    sample_task = "arn:aws:dms:eu-west-1:123456789012:task:7WMLJ3VAZQMXIMAKBYUSFZ5VIU"
+    event: dict[str, Any] = json.loads(text.replace(sample_task, TASK_ARN))
+    return event
+
+
+@pytest.mark.parametrize("name", ["data-refresh_full-load_schedule", "data-migration_cdc_one-time"])
+def test_dms_events_reach_the_post_process_lambda_through_eventbridge_too(name: str) -> None:
+    from moto.events.models import EventPattern
+
+    values = summary_of(name)["values"]
+    rule = values["module.automation.aws_cloudwatch_event_rule.dms_events"]
+    assert rule["name"] == "dms-orders-refresh-dms-events" and rule["state"] == "ENABLED"
+    pattern = json.loads(rule["event_pattern"])
+    assert pattern == {
+        "source": ["aws.dms"],
+        "detail-type": ["DMS Replication Task State Change"],
+        "resources": [TASK_ARN],
+    }
+    # The pattern matches the task's own events in the shape DMS sends them (tests/events),
+    # and neither an instance's events nor another task's. EventBridge's matching as moto
+    # implements it (TestEventPattern is not implemented by moto).
+    matcher = EventPattern.load(rule["event_pattern"])
+    for sample in ("eventbridge_dms_task_stopped.json", "eventbridge_dms_task_failed.json"):
+        event = _eventbridge_sample(sample)
+        assert matcher.matches_event(event), sample
+        other = {**event, "resources": [TASK_ARN.replace("ABCDEFGH", "ZZZZZZZZ")]}
+        assert not matcher.matches_event(other), sample
+    assert not matcher.matches_event(_eventbridge_sample("eventbridge_dms_instance_state_change.json"))
+    assert not matcher.matches_event(_eventbridge_sample("eventbridge_scheduled_event.json"))
+
+    target = values["module.automation.aws_cloudwatch_event_target.dms_events"]
+    assert target["target_id"] == "post-process"
+    assert target["retry_policy"] == [{"maximum_event_age_in_seconds": 21600, "maximum_retry_attempts": 8}]
+    assert len(target["dead_letter_config"]) == 1  # the module's queue (its ARN is known after apply)
+    permission = values["module.automation.aws_lambda_permission.dms_events"]
+    assert permission["principal"] == "events.amazonaws.com"
+    assert permission["statement_id"] == "AllowInvokeFromDmsEventsRule"
+    assert permission["function_name"] == "dms-orders-refresh-post-process"
 
 
 def test_failed_async_invocations_of_both_lambdas_are_kept_in_the_dead_letter_queue() -> None:
