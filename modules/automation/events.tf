@@ -9,9 +9,15 @@ resource "aws_sns_topic" "this" {
   tags              = var.tags
 }
 
+# The statement DMS's user guide gives for a topic its event subscriptions
+# publish to, with the condition it recommends: aws:SourceArn, the ARN of the
+# event subscription that publishes ("Validating the access policy of your SNS
+# topic", https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Events.html).
+# The guide documents no other condition for DMS's publishing (aws:SourceAccount
+# is not among them), so only this subscription of this account may publish.
 data "aws_iam_policy_document" "sns" {
   statement {
-    sid       = "AllowDmsToPublishFromThisAccount"
+    sid       = "AllowThisDmsEventSubscriptionToPublish"
     effect    = "Allow"
     actions   = ["sns:Publish"]
     resources = [local.sns_topic_arn]
@@ -23,8 +29,8 @@ data "aws_iam_policy_document" "sns" {
 
     condition {
       test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.task_account_id]
+      variable = "aws:SourceArn"
+      values   = [local.event_subscription_arn]
     }
   }
 }

@@ -324,13 +324,20 @@ def test_a_given_key_is_used_and_no_key_is_created() -> None:
     assert summary["values"]["module.automation.aws_sns_topic.this"]["kms_master_key_id"] == KEY_ARN
 
 
-def test_only_dms_of_this_account_may_publish_to_the_topic() -> None:
-    values = summary_of("data-refresh_full-load_schedule")["values"]
+@pytest.mark.parametrize("name", ["data-refresh_full-load_schedule", "customer-key-alarms-notifications"])
+def test_only_this_dms_event_subscription_may_publish_to_the_topic(name: str) -> None:
+    values = summary_of(name)["values"]
     policy = json.loads(values["module.automation.aws_sns_topic_policy.this"]["policy"])
     (statement,) = policy["Statement"]
     assert statement["Principal"] == {"Service": "dms.amazonaws.com"}
     assert statement["Action"] == "sns:Publish"
-    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    assert statement["Resource"] == f"arn:aws:sns:eu-west-1:123456789012:{_prefix(name)}-dms-events"
+    # The condition DMS's user guide recommends (CHAP_Events, "Validating the access policy of
+    # your SNS topic"): the ARN of the event subscription that publishes, and nothing else.
+    subscription = values["module.automation.aws_dms_event_subscription.this"]["name"]
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:SourceArn": f"arn:aws:dms:eu-west-1:123456789012:es:{subscription}"}
+    }
 
 
 def _function(name: str, role: str) -> dict[str, Any]:
