@@ -36,7 +36,7 @@ resource "aws_lambda_function" "starter" {
   tags             = var.tags
 
   environment {
-    variables = local.lambda_environment
+    variables = local.starter_environment
   }
 
   tracing_config {

@@ -83,6 +83,18 @@ locals {
   # DMS event categories for a replication task (DMS names them in lower case).
   event_categories = ["failure", "state change"]
 
+  # The CDC source check before the first start of a task brought by the user
+  # (assessment.tf, lambda_src/dms_automation/assessment.py).
+  check_cdc_source = var.check_cdc_source && contains(["cdc", "full-load-and-cdc"], var.migration_refresh_type)
+  # S3 bucket names are global, lower case and at most 63 characters: the
+  # account, the region and a digest of the prefix make this one unique and
+  # known at plan time.
+  assessment_bucket_name = "dms-assessments-${local.task_account_id}-${local.task_region}-${substr(md5(local.name_prefix), 0, 8)}"
+  assessment_bucket_arn  = "arn:${local.task_partition}:s3:::${local.assessment_bucket_name}"
+  assessment_role_name   = "${local.name_prefix}-assessment"
+  assessment_role_arn    = "arn:${local.task_partition}:iam::${local.task_account_id}:role/${local.assessment_role_name}"
+  assessment_runs_arn    = "arn:${format(local._arn_prefix, "dms")}:assessment-run:*"
+
   lambda_environment = {
     REPLICATION_TASK_ARN        = var.replication_task_arn
     EVENT_RULE_NAME             = local.event_rule_name
@@ -93,6 +105,15 @@ locals {
     AUTOMATION_ENABLED          = tostring(var.automation_enabled)
     TEST_ENDPOINT_CONNECTIONS   = tostring(var.test_endpoint_connections)
   }
+
+  # Only the starter checks the source, and only when the check applies.
+  starter_environment = merge(
+    local.lambda_environment,
+    local.check_cdc_source ? {
+      CDC_SOURCE_ASSESSMENT_BUCKET   = local.assessment_bucket_name
+      CDC_SOURCE_ASSESSMENT_ROLE_ARN = local.assessment_role_arn
+    } : {},
+  )
 
   # After-load masking (lambda_src/dms_automation/masking): only the post-process
   # Lambda gets the rules, and only when there are some, so the environment of a

@@ -584,3 +584,93 @@ def test_the_state_table_key_is_the_one_the_lambdas_use() -> None:
     assert _unquote(table["hash_key"]) == state.KEY
     assert [(_unquote(a["name"]), _unquote(a["type"])) for a in table["attribute"]] == [(state.KEY, "S")]
     assert "range_key" not in table
+
+
+ASSESSMENT_BUCKET = "dms-assessments-123456789012-eu-west-1-"
+ASSESSMENT_ROLE = "arn:aws:iam::123456789012:role/dms-orders-refresh-assessment"
+ASSESSMENT_RUNS = "arn:aws:dms:eu-west-1:123456789012:assessment-run:*"
+CDC_CHECK_ADDRESSES = {
+    "aws_s3_bucket",
+    "aws_s3_bucket_public_access_block",
+    "aws_s3_bucket_ownership_controls",
+    "aws_s3_bucket_server_side_encryption_configuration",
+    "aws_s3_bucket_lifecycle_configuration",
+    "aws_s3_bucket_policy",
+}
+
+
+@pytest.mark.parametrize("name", ["data-migration_cdc_one-time", "data-migration_full-load-and-cdc_one-time"])
+def test_a_cdc_task_gets_the_source_check_bucket_role_and_grants(name: str) -> None:
+    summary = summary_of(name)
+    values = summary["values"]
+    bucket = values["module.automation.aws_s3_bucket.assessments[0]"]
+    assert bucket["bucket"].startswith(ASSESSMENT_BUCKET) and len(bucket["bucket"]) <= 63
+    assert bucket["force_destroy"] is True
+    block = values["module.automation.aws_s3_bucket_public_access_block.assessments[0]"]
+    assert all(
+        block[k] is True
+        for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+    )
+    (sse,) = values["module.automation.aws_s3_bucket_server_side_encryption_configuration.assessments[0]"][
+        "rule"
+    ]
+    assert sse["apply_server_side_encryption_by_default"][0]["sse_algorithm"] == "AES256"
+    (expiry,) = values["module.automation.aws_s3_bucket_lifecycle_configuration.assessments[0]"]["rule"]
+    assert expiry["status"] == "Enabled" and expiry["expiration"][0]["days"] == 90
+    deny = json.loads(values["module.automation.aws_s3_bucket_policy.assessments[0]"]["policy"])["Statement"][
+        0
+    ]
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+    role = values["module.automation.aws_iam_role.assessment[0]"]
+    assert role["name"] == "dms-orders-refresh-assessment"
+    (trust,) = json.loads(role["assume_role_policy"])["Statement"]
+    assert trust["Principal"] == {"Service": "dms.amazonaws.com"}
+    assert trust["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "123456789012"},
+        "ArnLike": {"aws:SourceArn": [ASSESSMENT_RUNS, TASK_ARN]},
+    }
+    written = _grants(_policies(summary)["assessment[0]"])
+    bucket_arn = f"arn:aws:s3:::{bucket['bucket']}"
+    assert written == {
+        "s3:DeleteObject": {f"{bucket_arn}/*"},
+        "s3:GetObject": {f"{bucket_arn}/*"},
+        "s3:PutObject": {f"{bucket_arn}/*"},
+        "s3:PutObjectTagging": {f"{bucket_arn}/*"},
+        "s3:GetBucketLocation": {bucket_arn},
+        "s3:ListBucket": {bucket_arn},
+    }
+
+    starter_policy = _policies(summary)["starter"]
+    starter = _grants(starter_policy)
+    assert starter["dms:StartReplicationTaskAssessmentRun"] == {TASK_ARN}
+    for read in (
+        "dms:DescribeApplicableIndividualAssessments",
+        "dms:DescribeReplicationTaskAssessmentRuns",
+        "dms:DescribeReplicationTaskIndividualAssessments",
+    ):
+        assert starter[read] == {TASK_ARN, ASSESSMENT_RUNS}
+    assert starter["iam:PassRole"] == {ASSESSMENT_ROLE}
+    (pass_role,) = [s for s in starter_policy["Statement"] if s["Action"] == "iam:PassRole"]
+    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "dms.amazonaws.com"}}
+    assert "iam:PassRole" not in _grants(_policies(summary)["post_process"])
+
+    environment = _function(name, "starter")["environment"][0]["variables"]
+    assert environment["CDC_SOURCE_ASSESSMENT_BUCKET"] == bucket["bucket"]
+    assert environment["CDC_SOURCE_ASSESSMENT_ROLE_ARN"] == ASSESSMENT_ROLE
+    # The post-process Lambda does not check anything.
+    assert (
+        "CDC_SOURCE_ASSESSMENT_BUCKET" not in _function(name, "post_process")["environment"][0]["variables"]
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["data-refresh_full-load_schedule", "data-migration_full-load_one-time", "cdc-source-unchecked"]
+)
+def test_no_source_check_for_full_load_or_when_turned_off(name: str) -> None:
+    summary = summary_of(name)
+    assert not CDC_CHECK_ADDRESSES & set(summary["counts"])
+    assert "aws_iam_role_policy.assessment[0]" not in _policies(summary)
+    starter = _grants(_policies(summary)["starter"])
+    assert not {a for a in starter if "Assessment" in a} and "iam:PassRole" not in starter
+    assert "CDC_SOURCE_ASSESSMENT_BUCKET" not in _function(name, "starter")["environment"][0]["variables"]
