@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dms_automation import after_load, state, trigger
+from dms_automation import after_load, assessment, state, trigger
 from dms_automation import task as dms_task
 from dms_automation.aws import Clients
 from dms_automation.config import Config
 from dms_automation.errors import (
     AutomationError,
+    CdcSourceNotReadyError,
     NotSettledError,
     PostProcessingError,
     RearmError,
@@ -39,7 +40,7 @@ from dms_automation.errors import (
 )
 from dms_automation.log import DecisionLog
 from dms_automation.notifications import CONTINUE_POST_PROCESSING, MARKER_KEY
-from dms_automation.options import Options
+from dms_automation.options import CONTINUOUS_TYPES, Options
 from dms_automation.state import RunState
 from dms_automation.task import TaskState
 
@@ -230,6 +231,11 @@ def start(run: Run) -> dict[str, Any]:
         )
         return {"action": "none", "why": f"status {task.status}"}
 
+    if _needs_cdc_source_check(run, task, start_type):
+        held = _check_cdc_source(run, task, seen)
+        if held is not None:
+            return held
+
     if run.options.test_endpoint_connections:
         _test_connections(run, task)
 
@@ -253,6 +259,117 @@ def start(run: Run) -> dict[str, Any]:
         new_status=started.get("Status"),
     )
     return {"action": "started", "start_type": start_type}
+
+
+def _needs_cdc_source_check(run: Run, task: TaskState, start_type: str) -> bool:
+    """A CDC task brought by the user (the module sets the check's bucket and role) that has
+    never run: ready, no start date, no stop reason (docs/design.md, "Starter")."""
+    return (
+        run.options.check_cdc_source
+        and run.config.migration_refresh_type in CONTINUOUS_TYPES
+        and start_type == "start-replication"
+        and task.status == "ready"
+        and not task.run_key
+        and not task.stop_reason
+    )
+
+
+def _check_cdc_source(run: Run, task: TaskState, seen: dict[str, Any]) -> dict[str, Any] | None:
+    """None: the source passed (or DMS has no CDC assessment for it) and the start goes on.
+    Otherwise the start waits for the assessment (a result to return), or is refused (raises).
+    Nothing here touches the run state or the trigger: nothing is claimed before a start."""
+    log, dms = run.log, run.clients.dms
+    found = assessment.latest_run(dms, task.arn)
+    if found is None:
+        names = assessment.applicable(dms, task.arn)
+        if not names:
+            log.warning(
+                "cdc-source-unchecked",
+                seen=seen,
+                done="the start goes on",
+                why="DMS lists none of the Oracle CDC source assessments for this task (source not Oracle?)",
+            )
+            return None
+        found = assessment.start_run(
+            dms,
+            task.arn,
+            task.identifier,
+            run.options.cdc_source_assessment_bucket,
+            run.options.cdc_source_assessment_role_arn,
+            names,
+        )
+        log.info(
+            "cdc-source-assessment-started",
+            seen=seen,
+            done=f"StartReplicationTaskAssessmentRun {found.arn or found.name}: {', '.join(names)}",
+            why="the task has never run: its source is checked for CDC before the first start",
+        )
+    found = _wait_for_assessment(run, found)
+    if found.status in assessment.RUN_UNDER_WAY:
+        log.info(
+            "start-skipped",
+            seen={**seen, "assessment_run": found.arn, "assessment_status": found.status},
+            done="nothing started; trigger left as it is",
+            why="the CDC source assessment is still running; the next tick (or a start by hand) reads it",
+        )
+        return {"action": "none", "why": "assessing-cdc-source"}
+    if found.status == assessment.RUN_PASSED:
+        log.info(
+            "cdc-source-checked", seen={"assessment_run": found.arn}, done="the start goes on", why="passed"
+        )
+        return None
+    blocking = assessment.blocking_results(dms, found.arn) if found.status in assessment.RUN_CHECKED else []
+    if found.status in assessment.RUN_CHECKED and not blocking:
+        log.info(
+            "cdc-source-checked",
+            seen={"assessment_run": found.arn, "assessment_status": found.status},
+            done="the start goes on",
+            why="every CDC source assessment passed or does not apply",
+        )
+        return None
+    retry = (
+        f"then delete assessment run {found.arn} (aws dms delete-replication-task-assessment-run "
+        f"--replication-task-assessment-run-arn {found.arn}) so that the next start checks the source again"
+    )
+    if blocking:
+        message = (
+            f"the source of replication task {task.identifier} is not prepared for CDC: "
+            f"{assessment.what_to_fix(blocking)} (results in {found.results}); fix it, {retry}"
+        )
+    else:
+        message = (
+            f"the CDC source assessment of replication task {task.identifier} did not run "
+            f"({found.status}: {found.failure_message or 'no message'}); fix the cause "
+            f"(the assessment role, the bucket, the endpoints), {retry}"
+        )
+    log.error(
+        "start-refused",
+        seen={**seen, "assessment_run": found.arn, "assessment_status": found.status},
+        failing=[name for name, _ in blocking],
+        done="nothing started; trigger left as it was",
+        why=message,
+    )
+    raise CdcSourceNotReadyError(message)
+
+
+def _wait_for_assessment(run: Run, found: assessment.AssessmentRun) -> assessment.AssessmentRun:
+    """Look again while the run is under way, as long as the invocation can spare: a minute is
+    kept for the start, and the connection tests' own time when they run."""
+    remaining = getattr(run.context, "get_remaining_time_in_millis", None)
+    if not callable(remaining):
+        return found
+    budget = remaining() / 1000 - 60
+    if run.options.test_endpoint_connections:
+        budget -= run.options.connection_test_timeout_seconds
+    step = max(run.options.connection_test_poll_seconds, 1)
+    waited = 0
+    while found.status in assessment.RUN_UNDER_WAY and waited + step <= budget:
+        from dms_automation import aws
+
+        aws.sleep(step)
+        waited += step
+        found = assessment.latest_run(run.clients.dms, run.config.replication_task_arn) or found
+    return found
 
 
 def _record_running(run: Run, claim: RunState) -> None:

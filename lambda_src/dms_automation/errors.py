@@ -19,6 +19,10 @@ class StartRefusedError(AutomationError):
     """StartReplicationTask was refused; the schedule trigger was left armed."""
 
 
+class CdcSourceNotReadyError(StartRefusedError):
+    """The premigration assessment of a CDC task's source failed; the task was not started."""
+
+
 class EndpointConnectionError(AutomationError):
     """An endpoint connection test failed or did not finish in time; nothing was started."""
 

@@ -18,11 +18,15 @@ the variable and what is allowed, before any AWS call.
 - ``MAX_POST_PROCESSING_CONTINUATIONS``: fresh invocations post-processing may chain (default 40).
 - ``SETTLE_WAIT_SECONDS``: how long post-process waits for a task a notification says has ended
   to show it, before it raises so that Lambda retries the invocation (default 60).
+- ``CDC_SOURCE_ASSESSMENT_BUCKET`` and ``CDC_SOURCE_ASSESSMENT_ROLE_ARN``: both set, the starter
+  checks the source of a ``cdc`` or ``full-load-and-cdc`` task with a DMS premigration assessment
+  run before the task's first start (``assessment``); both empty (default), no check.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -56,6 +60,34 @@ def env_int(env: Mapping[str, str], name: str, default: int, low: int, high: int
     return value
 
 
+# S3 bucket names (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html)
+# and IAM role ARNs.
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+
+
+def cdc_source_assessment(env: Mapping[str, str]) -> tuple[str, str]:
+    """The bucket and the service role of the CDC source check, or two empty strings (no check)."""
+    bucket = env.get("CDC_SOURCE_ASSESSMENT_BUCKET", "").strip()
+    role = env.get("CDC_SOURCE_ASSESSMENT_ROLE_ARN", "").strip()
+    if bool(bucket) != bool(role):
+        raise ConfigError(
+            "environment variables CDC_SOURCE_ASSESSMENT_BUCKET and CDC_SOURCE_ASSESSMENT_ROLE_ARN go "
+            "together: set both (the CDC source check) or neither"
+        )
+    if bucket and not _BUCKET.match(bucket):
+        raise ConfigError(
+            f"environment variable CDC_SOURCE_ASSESSMENT_BUCKET={bucket!r} is not an S3 bucket name "
+            "(3-63 characters: lower-case letters, digits, '.', '-')"
+        )
+    if role and not _ROLE_ARN.match(role):
+        raise ConfigError(
+            f"environment variable CDC_SOURCE_ASSESSMENT_ROLE_ARN={role!r} is not an IAM role ARN "
+            "(arn:<partition>:iam::<12-digit account>:role/<name>)"
+        )
+    return bucket, role
+
+
 # Where the masking package finds its rules (an SSM parameter name, or the rules' JSON).
 MASKING_VARIABLES = ("MASKING_RULES_PARAMETER", "MASKING_RULES")
 
@@ -71,6 +103,12 @@ class Options:
     masking_config: str = ""
     max_post_processing_continuations: int = 40
     settle_wait_seconds: int = 60
+    cdc_source_assessment_bucket: str = ""
+    cdc_source_assessment_role_arn: str = ""
+
+    @property
+    def check_cdc_source(self) -> bool:
+        return bool(self.cdc_source_assessment_bucket and self.cdc_source_assessment_role_arn)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Options:
@@ -83,6 +121,7 @@ class Options:
                 "never stops by itself, so the masking would never run while CDC writes unmasked rows; use "
                 'DMS-native masking rules (where = "dms"), which DMS applies to ongoing changes too'
             )
+        bucket, role = cdc_source_assessment(env)
         return cls(
             automation_enabled=env_bool(env, "AUTOMATION_ENABLED", True),
             test_endpoint_connections=env_bool(env, "TEST_ENDPOINT_CONNECTIONS", True),
@@ -93,4 +132,6 @@ class Options:
             masking_config=masking,
             max_post_processing_continuations=env_int(env, "MAX_POST_PROCESSING_CONTINUATIONS", 40, 0, 1000),
             settle_wait_seconds=env_int(env, "SETTLE_WAIT_SECONDS", 60, 0, 600),
+            cdc_source_assessment_bucket=bucket,
+            cdc_source_assessment_role_arn=role,
         )

@@ -1,5 +1,5 @@
 ################################################################################
-# Failed invocations: one dead-letter queue for both Lambdas, both rules and
+# Failed invocations: one dead-letter queue for both Lambdas, the rules and
 # the SNS subscription
 ################################################################################
 
@@ -50,7 +50,10 @@ data "aws_iam_policy_document" "dead_letter" {
     condition {
       test     = "ArnEquals"
       variable = "aws:SourceArn"
-      values   = local.is_schedule ? [local.event_rule_arn, local.watchdog_rule_arn] : [local.event_rule_arn]
+      values = concat(
+        [local.event_rule_arn, local.dms_events_rule_arn],
+        local.is_schedule ? [local.watchdog_rule_arn] : [],
+      )
     }
   }
 }

@@ -1,5 +1,6 @@
 ################################################################################
-# DMS events: event subscription -> SNS topic -> post-process Lambda
+# DMS events: event subscription -> SNS topic -> post-process Lambda, and the
+# same events through EventBridge -> post-process Lambda
 ################################################################################
 
 resource "aws_sns_topic" "this" {
@@ -8,9 +9,15 @@ resource "aws_sns_topic" "this" {
   tags              = var.tags
 }
 
+# The statement DMS's user guide gives for a topic its event subscriptions
+# publish to, with the condition it recommends: aws:SourceArn, the ARN of the
+# event subscription that publishes ("Validating the access policy of your SNS
+# topic", https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Events.html).
+# The guide documents no other condition for DMS's publishing (aws:SourceAccount
+# is not among them), so only this subscription of this account may publish.
 data "aws_iam_policy_document" "sns" {
   statement {
-    sid       = "AllowDmsToPublishFromThisAccount"
+    sid       = "AllowThisDmsEventSubscriptionToPublish"
     effect    = "Allow"
     actions   = ["sns:Publish"]
     resources = [local.sns_topic_arn]
@@ -22,8 +29,8 @@ data "aws_iam_policy_document" "sns" {
 
     condition {
       test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.task_account_id]
+      variable = "aws:SourceArn"
+      values   = [local.event_subscription_arn]
     }
   }
 }
@@ -62,4 +69,45 @@ resource "aws_sns_topic_subscription" "notification" {
   topic_arn = aws_sns_topic.this.arn
   protocol  = each.value.protocol
   endpoint  = each.value.endpoint
+}
+
+# DMS also sends its events to EventBridge ("DMS Replication Task State Change",
+# source aws.dms, the task's ARN in resources), and an account whose event
+# subscriptions were moved to EventBridge (UpdateSubscriptionsToEventBridge,
+# recommended from DMS 3.4.5/3.4.6 on) gets its notifications only there:
+# "Working with Amazon EventBridge events and notifications in AWS Database
+# Migration Service", https://docs.aws.amazon.com/dms/latest/userguide/CHAP_EventBridge.html
+# and the event reference, https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-dms.html
+# The rule always exists: where the subscription still publishes to the topic the
+# post-process Lambda sees each ending twice, which the run state makes harmless
+# (a duplicate changes nothing; tests/unit/test_eventbridge_events.py).
+resource "aws_cloudwatch_event_rule" "dms_events" {
+  name        = local.dms_events_rule_name
+  description = "Sends the state changes of DMS task ${var.replication_task_id} to its post-process Lambda."
+  event_pattern = jsonencode({
+    source        = ["aws.dms"]
+    "detail-type" = ["DMS Replication Task State Change"]
+    resources     = [var.replication_task_arn]
+  })
+  state = "ENABLED"
+  tags  = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "dms_events" {
+  rule      = aws_cloudwatch_event_rule.dms_events.name
+  target_id = "post-process"
+  arn       = aws_lambda_function.post_process.arn
+
+  # As long as the post-process Lambda keeps a failed asynchronous invocation
+  # (aws_lambda_function_event_invoke_config.post_process).
+  retry_policy {
+    maximum_event_age_in_seconds = 21600
+    maximum_retry_attempts       = 8
+  }
+
+  dead_letter_config {
+    arn = aws_sqs_queue.dead_letter.arn
+  }
+
+  depends_on = [aws_lambda_permission.dms_events]
 }

@@ -36,7 +36,7 @@ resource "aws_lambda_function" "starter" {
   tags             = var.tags
 
   environment {
-    variables = local.lambda_environment
+    variables = local.starter_environment
   }
 
   tracing_config {
@@ -142,4 +142,12 @@ resource "aws_lambda_permission" "sns" {
   function_name = aws_lambda_function.post_process.function_name
   principal     = "sns.amazonaws.com"
   source_arn    = aws_sns_topic.this.arn
+}
+
+resource "aws_lambda_permission" "dms_events" {
+  statement_id  = "AllowInvokeFromDmsEventsRule"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.post_process.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.dms_events.arn
 }

@@ -134,6 +134,46 @@ data "aws_iam_policy_document" "starter" {
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${local.log_group_arns.starter}:*"]
   }
+
+  # The CDC source check (assessment.tf). Resource types from the Service
+  # Authorization Reference for DMS: StartReplicationTaskAssessmentRun takes the
+  # task; the three reads take the task (and the task's assessment runs).
+  dynamic "statement" {
+    for_each = local.check_cdc_source ? [1] : []
+    content {
+      sid       = "AssessThisTaskSource"
+      actions   = ["dms:StartReplicationTaskAssessmentRun"]
+      resources = [var.replication_task_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.check_cdc_source ? [1] : []
+    content {
+      sid = "ReadThisTaskAssessments"
+      actions = [
+        "dms:DescribeApplicableIndividualAssessments",
+        "dms:DescribeReplicationTaskAssessmentRuns",
+        "dms:DescribeReplicationTaskIndividualAssessments",
+      ]
+      resources = [var.replication_task_arn, local.assessment_runs_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.check_cdc_source ? [1] : []
+    content {
+      sid       = "PassTheAssessmentRoleToDms"
+      actions   = ["iam:PassRole"]
+      resources = [local.assessment_role_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "iam:PassedToService"
+        values   = ["dms.amazonaws.com"]
+      }
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "starter" {

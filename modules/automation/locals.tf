@@ -42,14 +42,19 @@ locals {
   starter_function_name      = "${local.name_prefix}-starter"
   post_process_function_name = "${local.name_prefix}-post-process"
   sns_topic_name             = "${local.name_prefix}-dms-events"
+  dms_events_rule_name       = "${local.name_prefix}-dms-events"
   event_subscription_name    = "${local.name_prefix}-task-events"
   dead_letter_queue_name     = "${local.name_prefix}-failed-invocations"
   state_table_name           = "${local.name_prefix}-run-state"
 
   # ARNs built from names, so that every policy is known at plan time.
-  _arn_prefix               = "${local.task_partition}:%s:${local.task_region}:${local.task_account_id}"
-  event_rule_arn            = "arn:${format(local._arn_prefix, "events")}:rule/${local.event_rule_name}"
-  watchdog_rule_arn         = "arn:${format(local._arn_prefix, "events")}:rule/${local.watchdog_rule_name}"
+  _arn_prefix         = "${local.task_partition}:%s:${local.task_region}:${local.task_account_id}"
+  event_rule_arn      = "arn:${format(local._arn_prefix, "events")}:rule/${local.event_rule_name}"
+  watchdog_rule_arn   = "arn:${format(local._arn_prefix, "events")}:rule/${local.watchdog_rule_name}"
+  dms_events_rule_arn = "arn:${format(local._arn_prefix, "events")}:rule/${local.dms_events_rule_name}"
+  # DMS names an event subscription's ARN after its name ("es:<name>"), as the
+  # AWS provider builds it too; the topic policy admits only this subscription.
+  event_subscription_arn    = "arn:${format(local._arn_prefix, "dms")}:es:${local.event_subscription_name}"
   sns_topic_arn             = "arn:${format(local._arn_prefix, "sns")}:${local.sns_topic_name}"
   dead_letter_queue_arn     = "arn:${format(local._arn_prefix, "sqs")}:${local.dead_letter_queue_name}"
   state_table_arn           = "arn:${format(local._arn_prefix, "dynamodb")}:table/${local.state_table_name}"
@@ -78,6 +83,18 @@ locals {
   # DMS event categories for a replication task (DMS names them in lower case).
   event_categories = ["failure", "state change"]
 
+  # The CDC source check before the first start of a task brought by the user
+  # (assessment.tf, lambda_src/dms_automation/assessment.py).
+  check_cdc_source = var.check_cdc_source && contains(["cdc", "full-load-and-cdc"], var.migration_refresh_type)
+  # S3 bucket names are global, lower case and at most 63 characters: the
+  # account, the region and a digest of the prefix make this one unique and
+  # known at plan time.
+  assessment_bucket_name = "dms-assessments-${local.task_account_id}-${local.task_region}-${substr(md5(local.name_prefix), 0, 8)}"
+  assessment_bucket_arn  = "arn:${local.task_partition}:s3:::${local.assessment_bucket_name}"
+  assessment_role_name   = "${local.name_prefix}-assessment"
+  assessment_role_arn    = "arn:${local.task_partition}:iam::${local.task_account_id}:role/${local.assessment_role_name}"
+  assessment_runs_arn    = "arn:${format(local._arn_prefix, "dms")}:assessment-run:*"
+
   lambda_environment = {
     REPLICATION_TASK_ARN        = var.replication_task_arn
     EVENT_RULE_NAME             = local.event_rule_name
@@ -88,6 +105,15 @@ locals {
     AUTOMATION_ENABLED          = tostring(var.automation_enabled)
     TEST_ENDPOINT_CONNECTIONS   = tostring(var.test_endpoint_connections)
   }
+
+  # Only the starter checks the source, and only when the check applies.
+  starter_environment = merge(
+    local.lambda_environment,
+    local.check_cdc_source ? {
+      CDC_SOURCE_ASSESSMENT_BUCKET   = local.assessment_bucket_name
+      CDC_SOURCE_ASSESSMENT_ROLE_ARN = local.assessment_role_arn
+    } : {},
+  )
 
   # After-load masking (lambda_src/dms_automation/masking): only the post-process
   # Lambda gets the rules, and only when there are some, so the environment of a

@@ -3,7 +3,7 @@
 ################################################################################
 
 output "dead_letter_queue_arn" {
-  description = "ARN of the SQS queue that keeps failed invocations of both Lambdas, both rules and the SNS delivery."
+  description = "ARN of the SQS queue that keeps failed invocations of both Lambdas, the EventBridge rules and the SNS delivery."
   value       = aws_sqs_queue.dead_letter.arn
 }
 

@@ -22,6 +22,13 @@ variable "automation_enabled" {
   nullable    = false
 }
 
+variable "check_cdc_source" {
+  description = "With migration_refresh_type cdc or full-load-and-cdc: before the task's first start, the starter runs a DMS premigration assessment of the Oracle source's CDC prerequisites (archive-log mode and retention, supplemental logging, the DMS user's privileges) and refuses to start while one fails. The module then creates an encrypted S3 bucket for the results and the IAM role DMS writes them with. Set false for a task whose source is known to be prepared (modules/baseline prepares its own). Unused with full-load."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "fail_on_unmasked_columns" {
   description = "After-load masking: whether a column that looks sensitive (masking_sensitive_column_patterns) and that no masking rule covers fails the run, keeping the trigger disabled, instead of a warning in the run report and the UnmaskedColumns metric. With true, an alarm watches the metric too."
   type        = bool

@@ -15,7 +15,15 @@ What changes, and why (each is something the AWS provider or the automation read
   it is refused with ``InvalidResourceStateFault`` while a test of the pair is under way, and the
   pair keeps its status meanwhile, as DMS does (API_TestConnection in the DMS API reference,
   https://docs.aws.amazon.com/dms/latest/APIReference/API_TestConnection.html): a client must
-  not take the status it reads after a refusal for the result of its own test.
+  not take the status it reads after a refusal for the result of its own test;
+- premigration assessment runs exist (moto has none): ``DescribeApplicableIndividualAssessments``
+  lists, as DMS does for the task's engines and migration type, the Oracle CDC checks for an
+  Oracle source of a ``cdc`` or ``full-load-and-cdc`` task and a check for every task;
+  ``StartReplicationTaskAssessmentRun`` answers with the run ``starting``, and the run has
+  ``passed`` by the next look (the emulated source is prepared), as
+  ``DescribeReplicationTaskAssessmentRuns`` and ``DescribeReplicationTaskIndividualAssessments``
+  report it (API_ReplicationTaskAssessmentRun and API_ReplicationTaskIndividualAssessment in the
+  DMS API reference, https://docs.aws.amazon.com/dms/latest/APIReference/).
 """
 
 from __future__ import annotations
@@ -57,6 +65,8 @@ TIMESTAMP_KEYS = frozenset(
         "InstanceCreateTime",
         "FreeUntil",
         "Date",
+        "ReplicationTaskAssessmentRunCreationDate",
+        "ReplicationTaskIndividualAssessmentStartDate",
     }
 )
 
@@ -546,6 +556,117 @@ def _describe_replication_tasks(self: DatabaseMigrationServiceResponse) -> str:
     return json.dumps({"ReplicationTasks": [t.to_dict() for t in tasks]})
 
 
+# ---------------------------------------------------------------------------------------------
+# Premigration assessment runs
+# ---------------------------------------------------------------------------------------------
+# The Oracle checks that decide whether DMS can capture changes ("Oracle assessments",
+# https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Tasks.AssessmentReport.Oracle.html), and
+# one check DMS offers for every task.
+ORACLE_CDC_ASSESSMENTS = (
+    "oracle-check-archivelog-mode",
+    "oracle-check-archivelog-retention-rds",
+    "oracle-supplemental-db-level",
+    "oracle-validate-supplemental-logging-for-pk",
+    "oracle-validate-supplemental-logging-all-columns",
+    "oracle-validate-permissions-on-source",
+)
+GENERAL_ASSESSMENTS = ("all-check-source-selection-rules",)
+
+
+def _assessment_runs(backend: DatabaseMigrationServiceBackend) -> dict[str, dict[str, Any]]:
+    if not hasattr(backend, "assessment_runs"):
+        backend.assessment_runs = {}
+    return backend.assessment_runs  # type: ignore[no-any-return]
+
+
+def _task_of(backend: DatabaseMigrationServiceBackend, arn: str | None) -> FakeReplicationTask:
+    task = backend.replication_tasks.get(arn or "")
+    if task is None:
+        raise ResourceNotFoundFault("Replication task could not be found.")
+    return task
+
+
+def _describe_applicable_individual_assessments(self: DatabaseMigrationServiceResponse) -> str:
+    params = json.loads(self.body or "{}")
+    backend = self.dms_backend
+    task = _task_of(backend, params.get("ReplicationTaskArn"))
+    source = next((e for e in backend.endpoints.values() if e.endpoint_arn == task.source_endpoint_arn), None)
+    names = list(GENERAL_ASSESSMENTS)
+    if source is not None and source.engine_name == "oracle" and task.migration_type != "full-load":
+        names += ORACLE_CDC_ASSESSMENTS
+    return json.dumps({"IndividualAssessmentNames": sorted(names)})
+
+
+def _start_replication_task_assessment_run(self: DatabaseMigrationServiceResponse) -> str:
+    params = json.loads(self.body)
+    backend = self.dms_backend
+    task = _task_of(backend, params.get("ReplicationTaskArn"))
+    for required in ("ServiceAccessRoleArn", "ResultLocationBucket", "AssessmentRunName"):
+        if not params.get(required):
+            raise ValidationError(f"{required} is required")
+    runs = _assessment_runs(backend)
+    if any(r["AssessmentRunName"] == params["AssessmentRunName"] for r in runs.values()):
+        raise ResourceAlreadyExistsFault(f"Assessment run {params['AssessmentRunName']} already exists.")
+    prefix = f"arn:{get_partition(backend.region_name)}:dms:{backend.region_name}:{backend.account_id}"
+    arn = f"{prefix}:assessment-run:{random_id(uppercase=True, length=26)}"
+    run = {
+        "ReplicationTaskAssessmentRunArn": arn,
+        "ReplicationTaskArn": task.arn,
+        "Status": "starting",
+        "ReplicationTaskAssessmentRunCreationDate": utcnow().isoformat(),
+        "ServiceAccessRoleArn": params["ServiceAccessRoleArn"],
+        "ResultLocationBucket": params["ResultLocationBucket"],
+        "ResultLocationFolder": params.get("ResultLocationFolder", ""),
+        "AssessmentRunName": params["AssessmentRunName"],
+        "IncludeOnly": list(params.get("IncludeOnly") or []),
+    }
+    runs[arn] = run
+    return json.dumps({"ReplicationTaskAssessmentRun": _public_run(run)})
+
+
+def _public_run(run: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in run.items() if key != "IncludeOnly"}
+
+
+def _describe_replication_task_assessment_runs(self: DatabaseMigrationServiceResponse) -> str:
+    params = json.loads(self.body or "{}")
+    found = list(_assessment_runs(self.dms_backend).values())
+    for f in params.get("Filters") or []:
+        key = {
+            "replication-task-arn": "ReplicationTaskArn",
+            "replication-task-assessment-run-arn": "ReplicationTaskAssessmentRunArn",
+            "status": "Status",
+        }.get(f.get("Name", ""))
+        if key:
+            found = [r for r in found if r[key] in f.get("Values", [])]
+    for run in found:
+        if run["Status"] == "starting":
+            run["Status"] = "passed"  # the emulated source is prepared: every check passes
+    return json.dumps({"ReplicationTaskAssessmentRuns": [_public_run(r) for r in found]})
+
+
+def _describe_replication_task_individual_assessments(self: DatabaseMigrationServiceResponse) -> str:
+    params = json.loads(self.body or "{}")
+    runs = list(_assessment_runs(self.dms_backend).values())
+    for f in params.get("Filters") or []:
+        if f.get("Name") == "replication-task-assessment-run-arn":
+            runs = [r for r in runs if r["ReplicationTaskAssessmentRunArn"] in f.get("Values", [])]
+        elif f.get("Name") == "replication-task-arn":
+            runs = [r for r in runs if r["ReplicationTaskArn"] in f.get("Values", [])]
+    items = [
+        {
+            "ReplicationTaskIndividualAssessmentArn": f"{run['ReplicationTaskAssessmentRunArn']}:{name}",
+            "ReplicationTaskAssessmentRunArn": run["ReplicationTaskAssessmentRunArn"],
+            "IndividualAssessmentName": name,
+            "Status": "passed" if run["Status"] == "passed" else "pending",
+            "ReplicationTaskIndividualAssessmentStartDate": run["ReplicationTaskAssessmentRunCreationDate"],
+        }
+        for run in runs
+        for name in run["IncludeOnly"]
+    ]
+    return json.dumps({"ReplicationTaskIndividualAssessments": items})
+
+
 def _start_replication_task(self: DatabaseMigrationServiceResponse) -> str:
     params = json.loads(self.body)
     task = self.dms_backend.replication_tasks.get(params.get("ReplicationTaskArn"))
@@ -661,6 +782,10 @@ def apply() -> None:
         "add_tags_to_resource": _add_tags_to_resource,
         "remove_tags_from_resource": _remove_tags_from_resource,
         "list_tags_for_resource": _list_tags_for_resource,
+        "describe_applicable_individual_assessments": _describe_applicable_individual_assessments,
+        "start_replication_task_assessment_run": _start_replication_task_assessment_run,
+        "describe_replication_task_assessment_runs": _describe_replication_task_assessment_runs,
+        "describe_replication_task_individual_assessments": _describe_replication_task_individual_assessments,
         "call_action": _call_action,
     }
     for name, function in added.items():

@@ -98,6 +98,59 @@ def test_cdc_task_does_not_stop_on_its_own(emulator: Emulator) -> None:
     assert dms.stop_replication_task(ReplicationTaskArn=arn)["ReplicationTask"]["Status"] == "stopped"
 
 
+def test_a_premigration_assessment_run_of_an_oracle_cdc_task_passes(emulator: Emulator) -> None:
+    dms = client(emulator, "dms")
+    source = dms.create_endpoint(
+        EndpointIdentifier="assessed-source", EndpointType="source", EngineName="oracle"
+    )
+    task = dms.create_replication_task(
+        ReplicationTaskIdentifier="assessed",
+        SourceEndpointArn=source["Endpoint"]["EndpointArn"],
+        TargetEndpointArn="arn:aws:dms:eu-west-1:123456789012:endpoint:TGT",
+        ReplicationInstanceArn="arn:aws:dms:eu-west-1:123456789012:rep:RI",
+        MigrationType="cdc",
+        TableMappings="{}",
+    )["ReplicationTask"]
+    arn = task["ReplicationTaskArn"]
+    names = dms.describe_applicable_individual_assessments(ReplicationTaskArn=arn)[
+        "IndividualAssessmentNames"
+    ]
+    assert {"oracle-check-archivelog-mode", "oracle-supplemental-db-level"} <= set(names)
+    full_load = _task(emulator, "not-assessed")["ReplicationTaskArn"]
+    assert (
+        "oracle-check-archivelog-mode"
+        not in dms.describe_applicable_individual_assessments(ReplicationTaskArn=full_load)[
+            "IndividualAssessmentNames"
+        ]
+    )
+    run = dms.start_replication_task_assessment_run(
+        ReplicationTaskArn=arn,
+        ServiceAccessRoleArn="arn:aws:iam::123456789012:role/assessment",
+        ResultLocationBucket="results",
+        ResultLocationFolder="assessed",
+        AssessmentRunName="cdc-source-1",
+        IncludeOnly=["oracle-check-archivelog-mode", "oracle-supplemental-db-level"],
+    )["ReplicationTaskAssessmentRun"]
+    assert run["Status"] == "starting"
+    (found,) = dms.describe_replication_task_assessment_runs(
+        Filters=[{"Name": "replication-task-arn", "Values": [arn]}]
+    )["ReplicationTaskAssessmentRuns"]
+    assert found["Status"] == "passed" and found["AssessmentRunName"] == "cdc-source-1"
+    assert found["ReplicationTaskAssessmentRunCreationDate"].tzinfo is not None  # an epoch timestamp
+    results = dms.describe_replication_task_individual_assessments(
+        Filters=[
+            {
+                "Name": "replication-task-assessment-run-arn",
+                "Values": [found["ReplicationTaskAssessmentRunArn"]],
+            }
+        ]
+    )["ReplicationTaskIndividualAssessments"]
+    assert {(r["IndividualAssessmentName"], r["Status"]) for r in results} == {
+        ("oracle-check-archivelog-mode", "passed"),
+        ("oracle-supplemental-db-level", "passed"),
+    }
+
+
 def test_modify_replication_task_refuses_a_running_task(emulator: Emulator) -> None:
     dms = client(emulator, "dms")
     arn = _task(emulator, "modify-me")["ReplicationTaskArn"]

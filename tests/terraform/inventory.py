@@ -60,6 +60,7 @@ KEEP: dict[str, tuple[str, ...]] = {
         "tracing_config",
     ),
     "aws_lambda_permission": ("principal", "statement_id"),
+    "aws_s3_bucket": ("bucket", "force_destroy"),
     "aws_secretsmanager_secret": ("name", "kms_key_id"),
     "aws_sns_topic": ("name", "kms_master_key_id"),
     "aws_ssm_parameter": ("name", "type", "tier", "key_id"),

@@ -260,7 +260,51 @@ def test_only_this_topic_and_these_rules_may_send_to_the_dead_letter_queue() -> 
     assert set(events["Condition"]["ArnEquals"]["aws:SourceArn"]) == {
         "arn:aws:events:eu-west-1:123456789012:rule/dms-orders-refresh-trigger",
         "arn:aws:events:eu-west-1:123456789012:rule/dms-orders-refresh-watchdog",
+        "arn:aws:events:eu-west-1:123456789012:rule/dms-orders-refresh-dms-events",
     }
+
+
+def _eventbridge_sample(name: str) -> dict[str, Any]:
+    """A tests/events sample naming the planned task instead of the sample's."""
+    text = (Path(__file__).parents[1] / "events" / name).read_text()
+    sample_task = "arn:aws:dms:eu-west-1:123456789012:task:7WMLJ3VAZQMXIMAKBYUSFZ5VIU"
+    event: dict[str, Any] = json.loads(text.replace(sample_task, TASK_ARN))
+    return event
+
+
+@pytest.mark.parametrize("name", ["data-refresh_full-load_schedule", "data-migration_cdc_one-time"])
+def test_dms_events_reach_the_post_process_lambda_through_eventbridge_too(name: str) -> None:
+    from moto.events.models import EventPattern
+
+    values = summary_of(name)["values"]
+    rule = values["module.automation.aws_cloudwatch_event_rule.dms_events"]
+    assert rule["name"] == "dms-orders-refresh-dms-events" and rule["state"] == "ENABLED"
+    pattern = json.loads(rule["event_pattern"])
+    assert pattern == {
+        "source": ["aws.dms"],
+        "detail-type": ["DMS Replication Task State Change"],
+        "resources": [TASK_ARN],
+    }
+    # The pattern matches the task's own events in the shape DMS sends them (tests/events),
+    # and neither an instance's events nor another task's. EventBridge's matching as moto
+    # implements it (TestEventPattern is not implemented by moto).
+    matcher = EventPattern.load(rule["event_pattern"])
+    for sample in ("eventbridge_dms_task_stopped.json", "eventbridge_dms_task_failed.json"):
+        event = _eventbridge_sample(sample)
+        assert matcher.matches_event(event), sample
+        other = {**event, "resources": [TASK_ARN.replace("ABCDEFGH", "ZZZZZZZZ")]}
+        assert not matcher.matches_event(other), sample
+    assert not matcher.matches_event(_eventbridge_sample("eventbridge_dms_instance_state_change.json"))
+    assert not matcher.matches_event(_eventbridge_sample("eventbridge_scheduled_event.json"))
+
+    target = values["module.automation.aws_cloudwatch_event_target.dms_events"]
+    assert target["target_id"] == "post-process"
+    assert target["retry_policy"] == [{"maximum_event_age_in_seconds": 21600, "maximum_retry_attempts": 8}]
+    assert len(target["dead_letter_config"]) == 1  # the module's queue (its ARN is known after apply)
+    permission = values["module.automation.aws_lambda_permission.dms_events"]
+    assert permission["principal"] == "events.amazonaws.com"
+    assert permission["statement_id"] == "AllowInvokeFromDmsEventsRule"
+    assert permission["function_name"] == "dms-orders-refresh-post-process"
 
 
 def test_failed_async_invocations_of_both_lambdas_are_kept_in_the_dead_letter_queue() -> None:
@@ -280,13 +324,20 @@ def test_a_given_key_is_used_and_no_key_is_created() -> None:
     assert summary["values"]["module.automation.aws_sns_topic.this"]["kms_master_key_id"] == KEY_ARN
 
 
-def test_only_dms_of_this_account_may_publish_to_the_topic() -> None:
-    values = summary_of("data-refresh_full-load_schedule")["values"]
+@pytest.mark.parametrize("name", ["data-refresh_full-load_schedule", "customer-key-alarms-notifications"])
+def test_only_this_dms_event_subscription_may_publish_to_the_topic(name: str) -> None:
+    values = summary_of(name)["values"]
     policy = json.loads(values["module.automation.aws_sns_topic_policy.this"]["policy"])
     (statement,) = policy["Statement"]
     assert statement["Principal"] == {"Service": "dms.amazonaws.com"}
     assert statement["Action"] == "sns:Publish"
-    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    assert statement["Resource"] == f"arn:aws:sns:eu-west-1:123456789012:{_prefix(name)}-dms-events"
+    # The condition DMS's user guide recommends (CHAP_Events, "Validating the access policy of
+    # your SNS topic"): the ARN of the event subscription that publishes, and nothing else.
+    subscription = values["module.automation.aws_dms_event_subscription.this"]["name"]
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:SourceArn": f"arn:aws:dms:eu-west-1:123456789012:es:{subscription}"}
+    }
 
 
 def _function(name: str, role: str) -> dict[str, Any]:
@@ -533,3 +584,93 @@ def test_the_state_table_key_is_the_one_the_lambdas_use() -> None:
     assert _unquote(table["hash_key"]) == state.KEY
     assert [(_unquote(a["name"]), _unquote(a["type"])) for a in table["attribute"]] == [(state.KEY, "S")]
     assert "range_key" not in table
+
+
+ASSESSMENT_BUCKET = "dms-assessments-123456789012-eu-west-1-"
+ASSESSMENT_ROLE = "arn:aws:iam::123456789012:role/dms-orders-refresh-assessment"
+ASSESSMENT_RUNS = "arn:aws:dms:eu-west-1:123456789012:assessment-run:*"
+CDC_CHECK_ADDRESSES = {
+    "aws_s3_bucket",
+    "aws_s3_bucket_public_access_block",
+    "aws_s3_bucket_ownership_controls",
+    "aws_s3_bucket_server_side_encryption_configuration",
+    "aws_s3_bucket_lifecycle_configuration",
+    "aws_s3_bucket_policy",
+}
+
+
+@pytest.mark.parametrize("name", ["data-migration_cdc_one-time", "data-migration_full-load-and-cdc_one-time"])
+def test_a_cdc_task_gets_the_source_check_bucket_role_and_grants(name: str) -> None:
+    summary = summary_of(name)
+    values = summary["values"]
+    bucket = values["module.automation.aws_s3_bucket.assessments[0]"]
+    assert bucket["bucket"].startswith(ASSESSMENT_BUCKET) and len(bucket["bucket"]) <= 63
+    assert bucket["force_destroy"] is True
+    block = values["module.automation.aws_s3_bucket_public_access_block.assessments[0]"]
+    assert all(
+        block[k] is True
+        for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+    )
+    (sse,) = values["module.automation.aws_s3_bucket_server_side_encryption_configuration.assessments[0]"][
+        "rule"
+    ]
+    assert sse["apply_server_side_encryption_by_default"][0]["sse_algorithm"] == "AES256"
+    (expiry,) = values["module.automation.aws_s3_bucket_lifecycle_configuration.assessments[0]"]["rule"]
+    assert expiry["status"] == "Enabled" and expiry["expiration"][0]["days"] == 90
+    deny = json.loads(values["module.automation.aws_s3_bucket_policy.assessments[0]"]["policy"])["Statement"][
+        0
+    ]
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+    role = values["module.automation.aws_iam_role.assessment[0]"]
+    assert role["name"] == "dms-orders-refresh-assessment"
+    (trust,) = json.loads(role["assume_role_policy"])["Statement"]
+    assert trust["Principal"] == {"Service": "dms.amazonaws.com"}
+    assert trust["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "123456789012"},
+        "ArnLike": {"aws:SourceArn": [ASSESSMENT_RUNS, TASK_ARN]},
+    }
+    written = _grants(_policies(summary)["assessment[0]"])
+    bucket_arn = f"arn:aws:s3:::{bucket['bucket']}"
+    assert written == {
+        "s3:DeleteObject": {f"{bucket_arn}/*"},
+        "s3:GetObject": {f"{bucket_arn}/*"},
+        "s3:PutObject": {f"{bucket_arn}/*"},
+        "s3:PutObjectTagging": {f"{bucket_arn}/*"},
+        "s3:GetBucketLocation": {bucket_arn},
+        "s3:ListBucket": {bucket_arn},
+    }
+
+    starter_policy = _policies(summary)["starter"]
+    starter = _grants(starter_policy)
+    assert starter["dms:StartReplicationTaskAssessmentRun"] == {TASK_ARN}
+    for read in (
+        "dms:DescribeApplicableIndividualAssessments",
+        "dms:DescribeReplicationTaskAssessmentRuns",
+        "dms:DescribeReplicationTaskIndividualAssessments",
+    ):
+        assert starter[read] == {TASK_ARN, ASSESSMENT_RUNS}
+    assert starter["iam:PassRole"] == {ASSESSMENT_ROLE}
+    (pass_role,) = [s for s in starter_policy["Statement"] if s["Action"] == "iam:PassRole"]
+    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "dms.amazonaws.com"}}
+    assert "iam:PassRole" not in _grants(_policies(summary)["post_process"])
+
+    environment = _function(name, "starter")["environment"][0]["variables"]
+    assert environment["CDC_SOURCE_ASSESSMENT_BUCKET"] == bucket["bucket"]
+    assert environment["CDC_SOURCE_ASSESSMENT_ROLE_ARN"] == ASSESSMENT_ROLE
+    # The post-process Lambda does not check anything.
+    assert (
+        "CDC_SOURCE_ASSESSMENT_BUCKET" not in _function(name, "post_process")["environment"][0]["variables"]
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["data-refresh_full-load_schedule", "data-migration_full-load_one-time", "cdc-source-unchecked"]
+)
+def test_no_source_check_for_full_load_or_when_turned_off(name: str) -> None:
+    summary = summary_of(name)
+    assert not CDC_CHECK_ADDRESSES & set(summary["counts"])
+    assert "aws_iam_role_policy.assessment[0]" not in _policies(summary)
+    starter = _grants(_policies(summary)["starter"])
+    assert not {a for a in starter if "Assessment" in a} and "iam:PassRole" not in starter
+    assert "CDC_SOURCE_ASSESSMENT_BUCKET" not in _function(name, "starter")["environment"][0]["variables"]

@@ -14,6 +14,9 @@ differs from DMS in a way the automation relies on, the harness answers as DMS d
   that finished, https://docs.aws.amazon.com/dms/latest/APIReference/API_ReplicationTask.html),
   which moto never sets.
 
+- premigration assessment runs, which moto does not implement, are answered by
+  ``FakeAssessments`` as the DMS API reference describes them (see there).
+
 DynamoDB's conditional writes are moto's own (it evaluates ``ConditionExpression``).
 """
 
@@ -103,6 +106,7 @@ class World:
         self.canned: dict[str, dict[str, Any]] = {}
         self.invocations: list[dict[str, Any]] = []
         self.logs: list[dict[str, Any]] = []
+        self.assessments = FakeAssessments()
         instance = self.dms.create_replication_instance(
             ReplicationInstanceIdentifier="ri", ReplicationInstanceClass="dms.t3.micro"
         )["ReplicationInstance"]
@@ -191,6 +195,10 @@ class World:
                 }
         if operation in self.canned:
             return AWSResponse("https://canned", 200, {}, MockRawResponse(b"{}")), self.canned[operation]
+        if operation in ASSESSMENT_OPERATIONS:
+            params = next(p for op, p in reversed(self.call_args) if op == operation)
+            answer = self.assessments.answer(operation, params)
+            return AWSResponse("https://assessments", 200, {}, MockRawResponse(b"{}")), answer
         return None
 
     def _before_send(self, event_name: str, **_: Any) -> Any:
@@ -323,3 +331,110 @@ class _FakeLambda:
     def invoke(self, **kwargs: Any) -> dict[str, Any]:
         self.invocations.append({**kwargs, "Payload": json.loads(kwargs["Payload"])})
         return {"StatusCode": 202}
+
+
+ASSESSMENT_OPERATIONS = frozenset(
+    {
+        "DescribeApplicableIndividualAssessments",
+        "StartReplicationTaskAssessmentRun",
+        "DescribeReplicationTaskAssessmentRuns",
+        "DescribeReplicationTaskIndividualAssessments",
+    }
+)
+
+
+@dataclass
+class FakeAssessments:
+    """Premigration assessment runs, answered as the DMS API reference describes them (moto has
+    none): ``StartReplicationTaskAssessmentRun`` answers with the run in status "starting"
+    (https://docs.aws.amazon.com/dms/latest/APIReference/API_StartReplicationTaskAssessmentRun.html);
+    the run ends "passed" when every individual assessment passed or was skipped, "failed" when one
+    failed or errored, "warning" otherwise
+    (https://docs.aws.amazon.com/dms/latest/APIReference/API_ReplicationTaskAssessmentRun.html,
+    API_ReplicationTaskIndividualAssessment.html); ``DescribeApplicableIndividualAssessments``
+    lists what DMS could run for the task.
+
+    ``outcome`` gives an individual assessment's final status (default "passed"); ``ends_after``
+    is how many looks at the run it stays under way (None: it never ends); ``run_error`` makes
+    the run itself end in that status (e.g. "error-provisioning")."""
+
+    applicable: list[str] = field(
+        default_factory=lambda: [
+            "oracle-check-archivelog-mode",
+            "oracle-supplemental-db-level",
+            "oracle-validate-supplemental-logging-for-pk",
+            "oracle-validate-supplemental-logging-all-columns",
+            "oracle-validate-permissions-on-source",
+            "oracle-check-archivelog-retention-rds",
+            "oracle-check-secondary-indexes",  # not a CDC check: never asked for
+        ]
+    )
+    outcome: dict[str, str] = field(default_factory=dict)
+    ends_after: int | None = 0
+    run_error: str = ""
+    runs: list[dict[str, Any]] = field(default_factory=list)
+
+    def answer(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        if operation == "DescribeApplicableIndividualAssessments":
+            return {"IndividualAssessmentNames": list(self.applicable)}
+        if operation == "StartReplicationTaskAssessmentRun":
+            run = {
+                "ReplicationTaskAssessmentRunArn": f"arn:aws:dms:{REGION}:{ACCOUNT}:assessment-run:RUN{len(self.runs) + 1}",
+                "ReplicationTaskArn": params["ReplicationTaskArn"],
+                "Status": "starting",
+                "ReplicationTaskAssessmentRunCreationDate": datetime.now(UTC)
+                + timedelta(seconds=len(self.runs)),
+                "AssessmentRunName": params["AssessmentRunName"],
+                "ResultLocationBucket": params["ResultLocationBucket"],
+                "ResultLocationFolder": params.get("ResultLocationFolder", ""),
+                "ServiceAccessRoleArn": params["ServiceAccessRoleArn"],
+                "_include": list(params.get("IncludeOnly", [])),
+                "_looks": 0,
+            }
+            self.runs.append(run)
+            return {"ReplicationTaskAssessmentRun": self._public(run)}
+        if operation == "DescribeReplicationTaskAssessmentRuns":
+            (task_filter,) = params["Filters"]
+            found = [r for r in self.runs if r["ReplicationTaskArn"] in task_filter["Values"]]
+            for run in found:
+                self._look(run)
+            return {"ReplicationTaskAssessmentRuns": [self._public(r) for r in found]}
+        (run_filter,) = params["Filters"]
+        run = next(r for r in self.runs if r["ReplicationTaskAssessmentRunArn"] in run_filter["Values"])
+        return {
+            "ReplicationTaskIndividualAssessments": [
+                {
+                    "ReplicationTaskAssessmentRunArn": run["ReplicationTaskAssessmentRunArn"],
+                    "IndividualAssessmentName": name,
+                    "Status": self.outcome.get(name, "passed") if run["Status"] != "running" else "pending",
+                }
+                for name in run["_include"]
+            ]
+        }
+
+    def _look(self, run: dict[str, Any]) -> None:
+        if run["Status"] not in ("starting", "running"):
+            return
+        run["_looks"] += 1
+        if self.ends_after is None or run["_looks"] <= self.ends_after:
+            run["Status"] = "running"
+            return
+        if self.run_error:
+            run["Status"], run["LastFailureMessage"] = self.run_error, f"injected {self.run_error}"
+            return
+        statuses = {self.outcome.get(name, "passed") for name in run["_include"]}
+        run["Status"] = (
+            "failed"
+            if statuses & {"failed", "error"}
+            else "warning"
+            if statuses - {"passed", "skipped"}
+            else "passed"
+        )
+
+    @staticmethod
+    def _public(run: dict[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in run.items() if not key.startswith("_")}
+
+    def delete_runs(self) -> None:
+        """An operator deletes the automation's assessment runs (DeleteReplicationTaskAssessmentRun)."""
+        self.runs.clear()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from harness import TASK_ID, FakeContext, World, sample
 
-from dms_automation import post_process, starter
+from dms_automation import after_load, post_process, starter
 from dms_automation.errors import ReplicationFailedError
 from dms_automation.notifications import DmsNotification, parse_event
 
@@ -92,3 +92,57 @@ def test_an_eventbridge_event_of_another_task_is_ignored(world: World, context: 
     result = post_process.handler(sample("eventbridge_dms_task_stopped.json"), context)
     assert result == {"action": "none", "why": "another task"}
     assert not world.rule_enabled()
+
+
+SNS_STOPPED = "sns_dms_task_stopped_sourceid_key.json"
+EVENTBRIDGE_STOPPED = "eventbridge_dms_task_stopped.json"
+
+
+@pytest.mark.parametrize(
+    "order",
+    [(SNS_STOPPED, EVENTBRIDGE_STOPPED), (EVENTBRIDGE_STOPPED, SNS_STOPPED)],
+    ids=["sns-first", "eventbridge-first"],
+)
+def test_one_ending_seen_through_sns_and_eventbridge_is_masked_and_rearmed_once(
+    world: World, context: FakeContext, monkeypatch: pytest.MonkeyPatch, order: tuple[str, str]
+) -> None:
+    """The module sends DMS's events both ways (the subscription's topic and the EventBridge
+    rule): the same ending arrives twice, and the second delivery changes nothing."""
+    masked: list[str] = []
+    monkeypatch.setattr(
+        after_load, "run_post_processing", lambda config, task, *a, **k: masked.append(task.run_key) or True
+    )
+    assert starter.handler(TICK, context)["action"] == "started"
+    world.finish_run("stopped")
+    first, second = (for_task(name, world.task_arn) for name in order)
+    enables_before = world.count("EnableRule")
+    assert post_process.handler(first, context)["action"] == "rearmed"
+    assert post_process.handler(second, context) == {"action": "none", "why": "duplicate"}
+    assert masked == [world.task_run_key()]  # masked once
+    assert world.count("EnableRule") - enables_before == 1  # re-armed once
+    assert world.rule_enabled() and world.phase() == "idle" and not world.pending()
+
+
+def test_the_twin_delivered_while_the_first_is_masking_waits_for_it(
+    world: World, context: FakeContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The EventBridge twin arrives while the SNS delivery is still masking: it leaves the run
+    to the invocation that holds it, and the trigger is re-armed once, after masking."""
+    twin_results: list[dict[str, Any]] = []
+    masked: list[bool] = []
+
+    def masking(config: Any, task: Any, *args: Any, **kwargs: Any) -> bool:
+        masked.append(world.rule_enabled())
+        other = FakeContext(aws_request_id="a-second-invocation")
+        twin_results.append(post_process.handler(for_task(EVENTBRIDGE_STOPPED, world.task_arn), other))
+        return True
+
+    monkeypatch.setattr(after_load, "run_post_processing", masking)
+    assert starter.handler(TICK, context)["action"] == "started"
+    world.finish_run("stopped")
+    enables_before = world.count("EnableRule")
+    assert post_process.handler(for_task(SNS_STOPPED, world.task_arn), context)["action"] == "rearmed"
+    assert twin_results == [{"action": "none", "why": "in-progress"}]
+    assert masked == [False]  # masked once, with the trigger disabled
+    assert world.count("EnableRule") - enables_before == 1
+    assert world.rule_enabled() and world.phase() == "idle"

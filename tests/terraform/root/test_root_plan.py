@@ -73,6 +73,23 @@ def test_existing_task_path_creates_no_baseline() -> None:
     variables = starter["change"]["after"]["environment"][0]["variables"]
     assert variables["REPLICATION_TASK_ARN"] == TASK_ARN
     assert variables["MIGRATION_REFRESH_TYPE"] == "full-load-and-cdc"
+    # A CDC task brought by the user: its source is assessed before the first start.
+    assert "module.dms_automation.module.automation.aws_s3_bucket.assessments[0]" in addresses(plan)
+    assert variables["CDC_SOURCE_ASSESSMENT_ROLE_ARN"].endswith(":role/dms-orders-task-assessment")
+
+
+def test_a_cdc_task_of_the_baseline_is_not_assessed_its_source_is_prepared() -> None:
+    plan = root_plan(
+        {
+            "create_baseline": True,
+            "migration_refresh_indicator": "data-migration",
+            "migration_refresh_type": "cdc",
+            "schedule_or_one_time": "one-time",
+        }
+    )
+    created = addresses(plan)
+    assert "module.dms_automation.module.baseline[0].aws_dms_replication_task.this" in created
+    assert not [a for a in created if "assessment" in a and ".data." not in a]
 
 
 def test_baseline_path_with_masking_wires_rules_network_and_secret() -> None:
