@@ -5,8 +5,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CHECKOV_VENV := .venv-checkov
 COMBINATION ?= data-refresh/full-load/schedule
+# Test processes: the applies mostly wait on the AWS provider's fixed delays, so more workers than
+# cores pays off; the emulated stack's cycles share one deployment and stay on one worker.
+WORKERS ?= 4
+XDIST := -n $(WORKERS) --dist loadgroup
 
-.PHONY: help demo test setup lint checkov docs build bench-plan bench-import bench-masking clean
+.PHONY: help demo test check setup lint checkov docs build bench-plan bench-import bench-masking clean
 
 help: ## this list: every target and what it does
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /\1\t/' | \
@@ -31,7 +35,10 @@ demo: $(VENV)/.installed ## one whole automation cycle on the local AWS emulator
 	$(PY) -m scripts.demo --combination $(COMBINATION) $(DEMO_ARGS)
 
 test: setup lint checkov ## every test: unit, plan, masking against MariaDB, end to end on the emulator
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q $(XDIST) $(PYTEST_ARGS)
+
+check: setup lint ## the quick loop: lint, unit, plan checks, masking, the emulator's API (no apply)
+	$(PY) -m pytest -q $(XDIST) -m "not slow" $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed ## ruff, ruff format, mypy, terraform fmt
 	$(VENV)/bin/ruff check lambda_src scripts tests

@@ -9,22 +9,27 @@ Test processes run in parallel (pytest-xdist), so:
 * plans take no state lock (``-lock=false``): they write no state, and two plans of one
   directory would otherwise refuse each other;
 * each process attaches its plans to one AWS provider process of its own
-  (``scripts.provider.ProviderServer``) instead of starting the provider twice per plan.
+  (``scripts.provider.ProviderServer``) instead of starting the provider twice per plan;
+* ``plan_cases`` plans many input sets of one fixture in a single plan (one module call per
+  set): most of a plan's cost is Terraform loading the AWS provider's schema, paid once there.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
+import os
 import re
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import tftest
 
 from scripts.provider import ProviderServer
-from scripts.tfcli import ROOT, init_lock, terraform_env
+from scripts.tfcli import ROOT, STATE_DIR, init_lock, terraform_env
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _FINGERPRINT = ".terraform/dms-automation-init.sha256"
@@ -54,10 +59,12 @@ class OfflineTest(tftest.TerraformTest):
         return super().plan(*args, **kw)
 
 
-def fingerprint(tfdir: Path) -> str:
-    """What ``terraform init`` of ``tfdir`` depends on: its ``.tf`` files and the project's modules."""
+def fingerprint(tfdir: Path, *called: Path) -> str:
+    """What ``terraform init`` of ``tfdir`` depends on: its ``.tf`` files, those of the
+    directories it calls as modules, and the project's modules."""
     digest = hashlib.sha256()
-    files = sorted(tfdir.glob("*.tf")) + sorted(ROOT.joinpath("modules").rglob("*.tf"))
+    files = [f for d in (tfdir, *called) for f in sorted(d.glob("*.tf"))]
+    files += sorted(ROOT.joinpath("modules").rglob("*.tf"))
     for path in files:
         if ".terraform" in path.parts:
             continue
@@ -65,11 +72,11 @@ def fingerprint(tfdir: Path) -> str:
     return digest.hexdigest()
 
 
-def init(test: tftest.TerraformTest, tfdir: Path) -> None:
+def init(test: tftest.TerraformTest, tfdir: Path, *called: Path) -> None:
     """``terraform init`` of ``tfdir`` unless it is initialised for its current configuration."""
     with init_lock():
         marker = tfdir / _FINGERPRINT
-        wanted = fingerprint(tfdir)
+        wanted = fingerprint(tfdir, *called)
         lock_file = tfdir / ".terraform.lock.hcl"
         if lock_file.exists() and marker.exists() and marker.read_text() == wanted:
             return
@@ -79,26 +86,118 @@ def init(test: tftest.TerraformTest, tfdir: Path) -> None:
 
 
 @functools.cache
-def _provider(lock_file: Path) -> str | None:
-    """TF_REATTACH_PROVIDERS of this process's provider (started on first use), or None."""
-    binary = ProviderServer.find(lock_file)
-    if binary is None:
-        return None
+def _provider(binary: Path) -> str:
+    """TF_REATTACH_PROVIDERS of this process's provider of that binary (started on first use)."""
     workdir = Path(tempfile.mkdtemp(prefix="dms-automation-provider-"))
-    return ProviderServer(binary, workdir, cwd=lock_file.parent).spawn().wait_ready()
+    return ProviderServer(binary, workdir, cwd=ROOT).spawn().wait_ready()
 
 
 @functools.cache
-def initialised(tfdir: str) -> OfflineTest:
+def initialised(tfdir: str, *called: str) -> OfflineTest:
     """An OfflineTest on ``tfdir`` (relative to the repository root), initialised once, attached to
-    this process's provider."""
+    this process's provider. ``called``: fixture directories ``tfdir`` calls as modules."""
     directory = ROOT / tfdir
     test = OfflineTest(tfdir, basedir=str(ROOT), env=env())
-    init(test, directory)
-    reattach = _provider(directory / ".terraform.lock.hcl")
-    if reattach:
-        test.env["TF_REATTACH_PROVIDERS"] = reattach
+    init(test, directory, *(ROOT / c for c in called))
+    binary = ProviderServer.find(directory / ".terraform.lock.hcl")
+    if binary is not None:
+        test.env["TF_REATTACH_PROVIDERS"] = _provider(binary)
     return test
+
+
+_OUTPUT = re.compile(r'^output\s+"([A-Za-z0-9_-]+)"', re.MULTILINE)
+
+
+def hcl_value(value: Any) -> str:
+    """A Python value as an HCL expression (JSON syntax, with template sequences escaped)."""
+    return json.dumps(value).replace("${", "$${").replace("%{", "%%{")
+
+
+def hcl_assignments(tf_vars: Mapping[str, Any]) -> str:
+    """Module arguments for ``tf_vars`` whose values are Python values."""
+    return "\n".join(f"  {name} = {hcl_value(value)}" for name, value in tf_vars.items())
+
+
+def plan_cases(tfdir: str, cases: Mapping[str, str]) -> dict[str, tftest.TerraformPlanOutput]:
+    """Plan every case of the fixture ``tfdir`` in one ``terraform plan``.
+
+    ``cases`` maps a name to the case's inputs as HCL assignments (a ``.tfvars`` file's text, or
+    ``hcl_assignments``). A generated configuration calls the fixture once per case, as
+    ``module "case_N"``, and re-exports its outputs; each returned plan is that case's part of
+    the whole, addressed as if the fixture had been planned alone with those inputs.
+    """
+    fixture = ROOT / tfdir
+    outputs = sorted({m for path in fixture.glob("*.tf") for m in _OUTPUT.findall(path.read_text())})
+    keys = {name: f"case_{index}" for index, name in enumerate(cases)}
+    blocks: list[str] = []
+    for name, body in cases.items():
+        key = keys[name]
+        blocks.append(f'# {name}\nmodule "{key}" {{\n  source = "{{source}}"\n{body}\n}}\n')
+        blocks += [f'output "{key}__{o}" {{\n  value = module.{key}.{o}\n}}\n' for o in outputs]
+    text = "\n".join(blocks)
+    directory = STATE_DIR / "plan-cases" / hashlib.sha256((tfdir + text).encode()).hexdigest()[:20]
+    directory.mkdir(parents=True, exist_ok=True)
+    source = os.path.relpath(fixture, directory)
+    main = directory / "main.tf"
+    if not main.exists():
+        partial = directory / f"main.tf.{os.getpid()}"
+        partial.write_text(text.replace("{source}", source))
+        partial.replace(main)
+    relative = str(directory.relative_to(ROOT))
+    whole = initialised(relative, tfdir).plan(output=True)
+    return {name: _part(whole._raw, key) for name, key in keys.items()}
+
+
+def _part(raw: dict[str, Any], key: str) -> tftest.TerraformPlanOutput:
+    """The plan of module ``key`` of ``raw`` as a plan of its own (addresses without the prefix)."""
+    call = f"module.{key}"
+    prefix = call + "."
+
+    def strip(address: str) -> str:
+        return address.removeprefix(prefix)
+
+    def module(planned: dict[str, Any]) -> dict[str, Any]:
+        found = {**planned, "address": strip(planned["address"])}
+        found["resources"] = [{**r, "address": strip(r["address"])} for r in planned.get("resources", [])]
+        found["child_modules"] = [module(child) for child in planned.get("child_modules", [])]
+        return found
+
+    root = raw.get("planned_values", {}).get("root_module", {})
+    mine = next((c for c in root.get("child_modules", []) if c["address"] == call), {"address": call})
+    planned_root = module(mine)
+    del planned_root["address"]
+    changes = []
+    for change in raw.get("resource_changes", []):
+        if not change["address"].startswith(prefix):
+            continue
+        change = {**change, "address": strip(change["address"])}
+        inner = strip(change.pop("module_address", call))
+        if inner != call:
+            change["module_address"] = inner
+        changes.append(change)
+    out = f"{key}__"
+    planned_outputs = raw.get("planned_values", {}).get("outputs", {})
+    return tftest.TerraformPlanOutput(
+        {
+            **{k: v for k, v in raw.items() if k not in ("planned_values", "resource_changes")},
+            "planned_values": {
+                "outputs": {k.removeprefix(out): v for k, v in planned_outputs.items() if k.startswith(out)},
+                "root_module": planned_root,
+            },
+            "resource_changes": changes,
+            "output_changes": {
+                k.removeprefix(out): v for k, v in raw.get("output_changes", {}).items() if k.startswith(out)
+            },
+            "configuration": {
+                **raw.get("configuration", {}),
+                "root_module": raw.get("configuration", {})
+                .get("root_module", {})
+                .get("module_calls", {})
+                .get(key, {})
+                .get("module", {}),
+            },
+        }
+    )
 
 
 def plan(tfdir: str, tf_vars: dict[str, Any] | None = None) -> tftest.TerraformPlanOutput:

@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Write the expected-plan YAML of a valid case from its plan."
     )
     parser.add_argument("tfvars", nargs="+", type=Path, help="case file(s): <case dir>/<name>.tfvars")
-    parser.add_argument("--tfdir", default="tests/terraform/fixtures/automation", help="consumer to plan")
+    parser.add_argument("--tfdir", default="tests/terraform/automation/fixture", help="consumer to plan")
     args = parser.parse_args(argv)
     for tfvars in args.tfvars:
         case = Case(tfvars.resolve(), tfvars.resolve().with_suffix(".yaml"))

@@ -23,15 +23,14 @@ from tests.terraform.inventory import (
     check,
     collect,
     error_text,
-    plan_case,
     refusal,
     regenerate_hint,
     summarise,
 )
-from tests.tf import env, initialised, repo_path
+from tests.tf import env, initialised, plan_cases, repo_path
 
-FIXTURE = "tests/terraform/fixtures/automation"
-CASES_DIR = Path(__file__).parent / "automation"
+FIXTURE = "tests/terraform/automation/fixture"
+CASES_DIR = Path(__file__).parent
 CASES = collect(CASES_DIR)
 TASK_ARN = "arn:aws:dms:eu-west-1:123456789012:task:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 RULE_ARN = "arn:aws:events:eu-west-1:123456789012:rule/dms-orders-refresh-trigger"
@@ -60,10 +59,24 @@ LAMBDA_VPC_ACCESS_EC2_ACTIONS = {
 }
 
 
+# The valid cases' plans come from one plan of them all (tests.tf.plan_cases), made by the one
+# test worker that runs this file's tests.
+pytestmark = pytest.mark.xdist_group("automation-plan")
+
+
+def _refused(case: Case) -> bool:
+    return "error" in yaml.safe_load(case.expected.read_text())
+
+
+@functools.cache
+def _valid_plans() -> dict[str, Any]:
+    return plan_cases(FIXTURE, {case.name: case.tfvars.read_text() for case in CASES if not _refused(case)})
+
+
 @functools.cache
 def plan_of(name: str) -> dict[str, Any]:
     """``terraform show -json`` of the case's plan."""
-    plan = plan_case(FIXTURE, Case(CASES_DIR / f"{name}.tfvars", CASES_DIR / f"{name}.yaml"))
+    plan = _valid_plans()[name]
     return {"raw": plan._raw, "summary": summarise(plan)}
 
 
@@ -266,7 +279,7 @@ def test_only_this_topic_and_these_rules_may_send_to_the_dead_letter_queue() -> 
 
 def _eventbridge_sample(name: str) -> dict[str, Any]:
     """A tests/events sample naming the planned task instead of the sample's."""
-    text = (Path(__file__).parents[1] / "events" / name).read_text()
+    text = repo_path("tests", "events", name).read_text()
     sample_task = "arn:aws:dms:eu-west-1:123456789012:task:7WMLJ3VAZQMXIMAKBYUSFZ5VIU"
     event: dict[str, Any] = json.loads(text.replace(sample_task, TASK_ARN))
     return event
@@ -461,6 +474,7 @@ def test_200_after_load_rules_plan_and_every_lambda_environment_fits_4_kb() -> N
     assert (variables["MASKING_KEY_SECRET"], variables["MASKING_KEY_GENERATE"]) == (given_key, "false")
 
 
+@pytest.mark.xdist_group("automation-plan-large")  # long plans of their own: another worker
 def test_an_environment_is_refused_only_past_4096_bytes_as_lambda_counts_them(tmp_path: Path) -> None:
     name = "masking-after-load-200-rules"
     host = "qa-target.cluster-abc.eu-west-1.rds.amazonaws.com"
@@ -481,6 +495,7 @@ def test_an_environment_is_refused_only_past_4096_bytes_as_lambda_counts_them(tm
         assert "environment would be 4097 bytes as Lambda measures it" in error_text(error.value)
 
 
+@pytest.mark.xdist_group("automation-plan-large")  # long plans of their own: another worker
 def test_rules_past_an_advanced_parameter_are_refused_at_plan_time_naming_the_size(tmp_path: Path) -> None:
     tfvars = tmp_path / "many.tfvars"
     tfvars.write_text(many_rules.tfvars(1500, many_rules.COMMON))
@@ -536,7 +551,7 @@ def test_fmt_and_validate() -> None:
             "-recursive",
             "-diff",
             "modules/automation",
-            "tests/terraform/fixtures",
+            "tests/terraform",
         ],
         cwd=repo_path(),
         env={**os.environ, **env()},
