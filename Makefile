@@ -5,10 +5,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CHECKOV_VENV := .venv-checkov
 COMBINATION ?= data-refresh/full-load/schedule
-# Test processes: the applies mostly wait on the AWS provider's fixed delays, so more workers than
-# cores pays off; the emulated stack's cycles share one deployment and stay on one worker.
+# Test processes (pytest-xdist): the applies mostly wait on the AWS provider's fixed delays, so
+# more workers than cores pays off. Tests are distributed by file: a file's shared fixtures (one
+# emulated deployment, one plan of many cases) are made once, by the process that runs it.
 WORKERS ?= 4
-XDIST := -n $(WORKERS) --dist loadgroup
+XDIST := -n $(WORKERS) --dist loadfile
 
 .PHONY: help demo test check setup lint checkov docs build bench-plan bench-import bench-masking clean
 

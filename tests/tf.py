@@ -126,25 +126,32 @@ def plan_cases(tfdir: str, cases: Mapping[str, str]) -> dict[str, tftest.Terrafo
     ``module "case_N"``, and re-exports its outputs; each returned plan is that case's part of
     the whole, addressed as if the fixture had been planned alone with those inputs.
     """
-    fixture = ROOT / tfdir
-    outputs = sorted({m for path in fixture.glob("*.tf") for m in _OUTPUT.findall(path.read_text())})
-    keys = {name: f"case_{index}" for index, name in enumerate(cases)}
+    return plan_calls({name: (tfdir, body) for name, body in cases.items()})
+
+
+def plan_calls(calls: Mapping[str, tuple[str, str]]) -> dict[str, tftest.TerraformPlanOutput]:
+    """``plan_cases`` over several directories: ``calls`` maps a name to (directory, inputs)."""
+    keys = {name: f"case_{index}" for index, name in enumerate(calls)}
+    directories = sorted({tfdir for tfdir, _ in calls.values()})
     blocks: list[str] = []
-    for name, body in cases.items():
+    for name, (tfdir, body) in calls.items():
         key = keys[name]
-        blocks.append(f'# {name}\nmodule "{key}" {{\n  source = "{{source}}"\n{body}\n}}\n')
+        fixture = ROOT / tfdir
+        outputs = sorted({m for path in fixture.glob("*.tf") for m in _OUTPUT.findall(path.read_text())})
+        blocks.append(f'# {name}\nmodule "{key}" {{\n  source = "<{tfdir}>"\n{body}\n}}\n')
         blocks += [f'output "{key}__{o}" {{\n  value = module.{key}.{o}\n}}\n' for o in outputs]
     text = "\n".join(blocks)
-    directory = STATE_DIR / "plan-cases" / hashlib.sha256((tfdir + text).encode()).hexdigest()[:20]
+    directory = STATE_DIR / "plan-cases" / hashlib.sha256(text.encode()).hexdigest()[:20]
     directory.mkdir(parents=True, exist_ok=True)
-    source = os.path.relpath(fixture, directory)
+    for tfdir in directories:
+        text = text.replace(f'"<{tfdir}>"', json.dumps(os.path.relpath(ROOT / tfdir, directory)))
     main = directory / "main.tf"
     if not main.exists():
         partial = directory / f"main.tf.{os.getpid()}"
-        partial.write_text(text.replace("{source}", source))
+        partial.write_text(text)
         partial.replace(main)
     relative = str(directory.relative_to(ROOT))
-    whole = initialised(relative, tfdir).plan(output=True)
+    whole = initialised(relative, *directories).plan(output=True)
     return {name: _part(whole._raw, key) for name, key in keys.items()}
 
 

@@ -18,7 +18,7 @@ import pytest
 from scripts.cycle import run_cycle
 from scripts.stack import Combination, EmulatedStack
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("emulated-stack")]
+pytestmark = pytest.mark.slow
 
 TASK_ID = "e2e-task"
 RESOURCE_ID = "E2ETASKRESOURCEID0000000000"[:26]

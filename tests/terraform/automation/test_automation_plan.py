@@ -59,9 +59,8 @@ LAMBDA_VPC_ACCESS_EC2_ACTIONS = {
 }
 
 
-# The valid cases' plans come from one plan of them all (tests.tf.plan_cases), made by the one
-# test worker that runs this file's tests.
-pytestmark = pytest.mark.xdist_group("automation-plan")
+# The valid cases' plans come from one plan of them all (tests.tf.plan_cases), made once by the
+# test process that runs this file (the Makefile distributes tests by file).
 
 
 def _refused(case: Case) -> bool:
@@ -474,7 +473,6 @@ def test_200_after_load_rules_plan_and_every_lambda_environment_fits_4_kb() -> N
     assert (variables["MASKING_KEY_SECRET"], variables["MASKING_KEY_GENERATE"]) == (given_key, "false")
 
 
-@pytest.mark.xdist_group("automation-plan-large")  # long plans of their own: another worker
 def test_an_environment_is_refused_only_past_4096_bytes_as_lambda_counts_them(tmp_path: Path) -> None:
     name = "masking-after-load-200-rules"
     host = "qa-target.cluster-abc.eu-west-1.rds.amazonaws.com"
@@ -495,10 +493,10 @@ def test_an_environment_is_refused_only_past_4096_bytes_as_lambda_counts_them(tm
         assert "environment would be 4097 bytes as Lambda measures it" in error_text(error.value)
 
 
-@pytest.mark.xdist_group("automation-plan-large")  # long plans of their own: another worker
 def test_rules_past_an_advanced_parameter_are_refused_at_plan_time_naming_the_size(tmp_path: Path) -> None:
     tfvars = tmp_path / "many.tfvars"
-    tfvars.write_text(many_rules.tfvars(1500, many_rules.COMMON))
+    # 1,100 rules with realistic names: past the 8 KB of an Advanced parameter once compressed.
+    tfvars.write_text(many_rules.tfvars(1100, many_rules.COMMON))
     with pytest.raises(Exception) as refused:
         initialised(FIXTURE).plan(output=True, tf_var_file=str(tfvars))
     text = error_text(refused.value)

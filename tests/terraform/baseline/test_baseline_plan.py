@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -14,9 +15,19 @@ FIXTURE = "tests/terraform/baseline/fixture"
 MODULE = "module.baseline."
 
 
-def baseline_plan(tf_vars: dict[str, Any] | None = None) -> Any:
-    """Plan the fixture; its inputs are untyped, so every value is given as an HCL (JSON) literal."""
-    return tf.plan(FIXTURE, {k: json.dumps(v) for k, v in (tf_vars or {}).items()})
+# The fixture's variants (VARIANTS, at the end) are planned together in one plan
+# (tests.tf.plan_cases), once by the test process that runs this file (tests are distributed
+# by file).
+
+
+@functools.cache
+def _variants() -> dict[str, Any]:
+    return tf.plan_cases(FIXTURE, {name: tf.hcl_assignments(v) for name, v in VARIANTS.items()})
+
+
+def baseline_plan(name: str) -> Any:
+    """The plan of the fixture with the inputs ``VARIANTS[name]`` (untyped: HCL/JSON literals)."""
+    return _variants()[name]
 
 
 def plan_error(tf_vars: dict[str, Any]) -> str:
@@ -54,7 +65,7 @@ def rules(plan: Any) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def default_plan() -> Any:
-    return baseline_plan()
+    return baseline_plan("defaults")
 
 
 def test_defaults_create_network_databases_and_task(default_plan: Any) -> None:
@@ -73,7 +84,7 @@ def test_defaults_create_network_databases_and_task(default_plan: Any) -> None:
 
 def test_account_wide_dms_roles_only_when_asked(default_plan: Any) -> None:
     assert not of_type(planned(default_plan), "aws_iam_role_policy_attachment")
-    resources = planned(baseline_plan({"create_dms_iam_roles": True}))
+    resources = planned(baseline_plan("account-roles"))
     roles = {v["name"] for v in of_type(resources, "aws_iam_role").values()}
     assert {"dms-vpc-role", "dms-cloudwatch-logs-role"} <= roles
     policies = {
@@ -124,15 +135,7 @@ def test_passwords_live_in_secrets_manager_never_in_the_plan(default_plan: Any) 
 
 
 def test_secrets_access_role_is_regional_dms_and_scoped_to_the_two_secrets() -> None:
-    secret = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dms/{}-AbCdEf"
-    key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    result = baseline_plan(
-        {
-            "source_dms_secret_arn": secret.format("source"),
-            "target_dms_secret_arn": secret.format("target"),
-            "kms_key_arn": key,
-        },
-    )
+    result = baseline_plan("given-secrets-and-key")
     resources = planned(result)
     role = resources["aws_iam_role.secrets_access"]
     trust = json.loads(role["assume_role_policy"])
@@ -140,15 +143,15 @@ def test_secrets_access_role_is_regional_dms_and_scoped_to_the_two_secrets() -> 
     policy = json.loads(resources["aws_iam_role_policy.secrets_access"]["policy"])
     by_sid = {s["Sid"]: s for s in policy["Statement"]}
     assert sorted(by_sid["ReadEndpointSecrets"]["Resource"]) == [
-        secret.format("source"),
-        secret.format("target"),
+        DMS_SECRET.format("source"),
+        DMS_SECRET.format("target"),
     ]
-    assert by_sid["DecryptEndpointSecrets"]["Resource"] == key
-    assert resources["aws_dms_endpoint.source"]["secrets_manager_arn"] == secret.format("source")
-    assert resources["aws_dms_endpoint.target"]["secrets_manager_arn"] == secret.format("target")
-    assert resources["aws_db_instance.source"]["kms_key_id"] == key
-    assert resources["aws_rds_cluster.target"]["kms_key_id"] == key
-    assert resources["aws_dms_replication_instance.this"]["kms_key_arn"] == key
+    assert by_sid["DecryptEndpointSecrets"]["Resource"] == KEY_ARN
+    assert resources["aws_dms_endpoint.source"]["secrets_manager_arn"] == DMS_SECRET.format("source")
+    assert resources["aws_dms_endpoint.target"]["secrets_manager_arn"] == DMS_SECRET.format("target")
+    assert resources["aws_db_instance.source"]["kms_key_id"] == KEY_ARN
+    assert resources["aws_rds_cluster.target"]["kms_key_id"] == KEY_ARN
+    assert resources["aws_dms_replication_instance.this"]["kms_key_arn"] == KEY_ARN
 
 
 def test_security_groups_allow_only_dms_to_the_databases(default_plan: Any) -> None:
@@ -189,25 +192,7 @@ def test_default_table_mappings_select_everything(default_plan: Any) -> None:
 
 
 def test_table_selection_renders_documented_selection_rules_and_filters() -> None:
-    selection = [
-        {"schema": "HR", "table": "EMP%"},
-        {"schema": "HR", "table": "EMP_AUDIT", "action": "exclude", "name": "no-audit"},
-        {
-            "schema": "SALES",
-            "table": "ORDERS",
-            "filters": [
-                {"column": "REGION", "conditions": [{"operator": "eq", "value": "EU"}]},
-                {
-                    "column": "ORDER_DATE",
-                    "conditions": [
-                        {"operator": "between", "start": "2024-01-01", "end": "2024-12-31"},
-                        {"operator": "null"},
-                    ],
-                },
-            ],
-        },
-    ]
-    result = baseline_plan({"table_selection": selection})
+    result = baseline_plan("selection")
     assert rules(result) == [
         {
             "rule-type": "selection",
@@ -266,13 +251,7 @@ MASK_RULE = {
 
 @pytest.mark.parametrize("as_json", [False, True], ids=["objects", "json"])
 def test_extra_rules_follow_the_selection_rules_with_fresh_ids(as_json: bool) -> None:
-    extra = [MASK_RULE, {**MASK_RULE, "rule-name": "mask-phone"}]
-    result = baseline_plan(
-        {
-            "table_selection": [{"schema": "HR"}, {"schema": "SALES"}],
-            "extra_table_mapping_rules": json.dumps(extra) if as_json else extra,
-        },
-    )
+    result = baseline_plan("extra-rules-json" if as_json else "extra-rules-objects")
     rendered = rules(result)
     assert [(r["rule-type"], r["rule-id"], r["rule-name"]) for r in rendered] == [
         ("selection", "1", "select-1"),
@@ -284,31 +263,12 @@ def test_extra_rules_follow_the_selection_rules_with_fresh_ids(as_json: bool) ->
 
 
 def test_expert_json_overrides_selection_and_keeps_extra_rules() -> None:
-    expert = {
-        "rules": [
-            {
-                "rule-type": "selection",
-                "rule-id": "10",
-                "rule-name": "only-hr",
-                "object-locator": {"schema-name": "HR", "table-name": "%"},
-                "rule-action": "include",
-            }
-        ]
-    }
-    result = baseline_plan(
-        {
-            "table_mappings_json": json.dumps(expert),
-            "table_selection": [{"schema": "IGNORED"}],
-            "extra_table_mapping_rules": [MASK_RULE],
-        },
-    )
-    assert rules(result) == [expert["rules"][0], {**MASK_RULE, "rule-id": "11"}]
+    result = baseline_plan("expert-json")
+    assert rules(result) == [EXPERT["rules"][0], {**MASK_RULE, "rule-id": "11"}]
 
 
 def test_restore_from_snapshot_and_cdc_task() -> None:
-    result = baseline_plan(
-        {"source_snapshot_identifier": "prod-oracle-2024-06-01", "migration_refresh_type": "cdc"},
-    )
+    result = baseline_plan("snapshot-cdc")
     resources = planned(result)
     source = resources["aws_db_instance.source"]
     assert source["snapshot_identifier"] == "prod-oracle-2024-06-01"
@@ -319,17 +279,16 @@ def test_restore_from_snapshot_and_cdc_task() -> None:
 
 
 def test_bring_your_own_vpc_and_subnets() -> None:
-    subnets = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
-    resources = planned(baseline_plan({"vpc_id": "vpc-0123456789abcdef0", "subnet_ids": subnets}))
+    resources = planned(baseline_plan("own-vpc"))
     assert not of_type(resources, "aws_vpc") and not of_type(resources, "aws_subnet")
-    assert sorted(resources["aws_dms_replication_subnet_group.this"]["subnet_ids"]) == subnets
-    assert sorted(resources["aws_db_subnet_group.this"]["subnet_ids"]) == subnets
+    assert sorted(resources["aws_dms_replication_subnet_group.this"]["subnet_ids"]) == SUBNETS
+    assert sorted(resources["aws_db_subnet_group.this"]["subnet_ids"]) == SUBNETS
     for group in of_type(resources, "aws_security_group").values():
         assert group["vpc_id"] == "vpc-0123456789abcdef0"
 
 
 def test_given_availability_zones_are_used() -> None:
-    resources = planned(baseline_plan({"availability_zones": ["eu-west-1b", "eu-west-1c"]}))
+    resources = planned(baseline_plan("zones"))
     assert sorted(s["availability_zone"] for s in of_type(resources, "aws_subnet").values()) == [
         "eu-west-1b",
         "eu-west-1c",
@@ -439,8 +398,7 @@ def test_a_created_network_reaches_secrets_manager_from_the_replication_instance
 
 
 def test_your_own_vpc_gets_https_egress_instead_of_an_endpoint() -> None:
-    subnets = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
-    resources = planned(baseline_plan({"vpc_id": "vpc-0123456789abcdef0", "subnet_ids": subnets}))
+    resources = planned(baseline_plan("own-vpc"))
     assert not of_type(resources, "aws_vpc_endpoint")
     rule = resources["aws_vpc_security_group_egress_rule.replication_instance_to_aws_apis[0]"]
     assert (rule["from_port"], rule["to_port"], rule["cidr_ipv4"]) == (443, 443, "0.0.0.0/0")
@@ -461,10 +419,7 @@ MASKING_RULE = {
     ids=["null", "3.5.4", "3.6.1"],
 )
 def test_dms_masking_rules_run_on_engine_3_5_4_or_later(given: str | None, expected: str) -> None:
-    tf_vars: dict[str, Any] = {"extra_table_mapping_rules": [MASKING_RULE]}
-    if given:
-        tf_vars["replication_instance_engine_version"] = given
-    instance = planned(baseline_plan(tf_vars))["aws_dms_replication_instance.this"]
+    instance = planned(baseline_plan(f"dms-masking-{given}"))["aws_dms_replication_instance.this"]
     assert instance["engine_version"] == expected
 
 
@@ -568,44 +523,109 @@ def test_the_preparation_function_runs_on_apply_in_the_network_with_least_privil
 
 
 def test_a_cdc_task_prepares_the_oracle_source_for_cdc() -> None:
-    invocation = planned(baseline_plan({"migration_refresh_type": "full-load-and-cdc"}))[
-        "aws_lambda_invocation.prepare_databases[0]"
-    ]
+    invocation = planned(baseline_plan("full-load-and-cdc"))["aws_lambda_invocation.prepare_databases[0]"]
     assert invocation["triggers"]["source_cdc"] == "true"
 
 
 def test_given_dms_secrets_need_no_preparation() -> None:
-    secret = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dms/{}-AbCdEf"
-    resources = planned(
-        baseline_plan(
-            {
-                "source_dms_secret_arn": secret.format("source"),
-                "target_dms_secret_arn": secret.format("target"),
-            }
-        )
-    )
+    resources = planned(baseline_plan("given-dms-secrets"))
     assert not [a for a in resources if "prepare" in a or a.startswith("aws_secretsmanager_secret.")]
 
 
 def test_a_given_source_secret_leaves_only_the_target_to_prepare_and_a_layer_is_used() -> None:
-    layer = "arn:aws:lambda:eu-west-1:123456789012:layer:oracledb:3"
-    resources = planned(
-        baseline_plan(
-            {
-                "source_dms_secret_arn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dms/source-AbCdEf",
-                "oracle_driver_layer_arn": layer,
-                "table_selection": [{"schema": "HR"}, {"schema": "SALES", "table": "ORDERS"}],
-            }
-        )
-    )
+    resources = planned(baseline_plan("given-source-secret-and-layer"))
     invocation = resources["aws_lambda_invocation.prepare_databases[0]"]
     assert invocation["triggers"]["sides"] == "target"
     assert invocation["triggers"]["target_schemas"] == "HR,SALES"
-    assert resources["aws_lambda_function.prepare_databases[0]"]["layers"] == [layer]
+    assert resources["aws_lambda_function.prepare_databases[0]"]["layers"] == [LAYER_ARN]
     assert "aws_secretsmanager_secret.dms_source[0]" not in resources
 
 
 def test_without_preparation_the_containers_stay_for_you_to_fill() -> None:
-    resources = planned(baseline_plan({"prepare_databases": False}))
+    resources = planned(baseline_plan("no-preparation"))
     assert "aws_secretsmanager_secret.dms_source[0]" in resources
     assert not [a for a in resources if "prepare_databases" in a]
+
+
+DMS_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dms/{}-AbCdEf"
+KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+LAYER_ARN = "arn:aws:lambda:eu-west-1:123456789012:layer:oracledb:3"
+SUBNETS = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
+SELECTION = [
+    {"schema": "HR", "table": "EMP%"},
+    {"schema": "HR", "table": "EMP_AUDIT", "action": "exclude", "name": "no-audit"},
+    {
+        "schema": "SALES",
+        "table": "ORDERS",
+        "filters": [
+            {"column": "REGION", "conditions": [{"operator": "eq", "value": "EU"}]},
+            {
+                "column": "ORDER_DATE",
+                "conditions": [
+                    {"operator": "between", "start": "2024-01-01", "end": "2024-12-31"},
+                    {"operator": "null"},
+                ],
+            },
+        ],
+    },
+]
+EXPERT = {
+    "rules": [
+        {
+            "rule-type": "selection",
+            "rule-id": "10",
+            "rule-name": "only-hr",
+            "object-locator": {"schema-name": "HR", "table-name": "%"},
+            "rule-action": "include",
+        }
+    ]
+}
+EXTRA_RULES = [MASK_RULE, {**MASK_RULE, "rule-name": "mask-phone"}]
+
+# Every input set a test plans, by name.
+VARIANTS: dict[str, dict[str, Any]] = {
+    "defaults": {},
+    "account-roles": {"create_dms_iam_roles": True},
+    "given-secrets-and-key": {
+        "source_dms_secret_arn": DMS_SECRET.format("source"),
+        "target_dms_secret_arn": DMS_SECRET.format("target"),
+        "kms_key_arn": KEY_ARN,
+    },
+    "selection": {"table_selection": SELECTION},
+    "extra-rules-objects": {
+        "table_selection": [{"schema": "HR"}, {"schema": "SALES"}],
+        "extra_table_mapping_rules": EXTRA_RULES,
+    },
+    "extra-rules-json": {
+        "table_selection": [{"schema": "HR"}, {"schema": "SALES"}],
+        "extra_table_mapping_rules": json.dumps(EXTRA_RULES),
+    },
+    "expert-json": {
+        "table_mappings_json": json.dumps(EXPERT),
+        "table_selection": [{"schema": "IGNORED"}],
+        "extra_table_mapping_rules": [MASK_RULE],
+    },
+    "snapshot-cdc": {"source_snapshot_identifier": "prod-oracle-2024-06-01", "migration_refresh_type": "cdc"},
+    "own-vpc": {"vpc_id": "vpc-0123456789abcdef0", "subnet_ids": SUBNETS},
+    "zones": {"availability_zones": ["eu-west-1b", "eu-west-1c"]},
+    "dms-masking-None": {"extra_table_mapping_rules": [MASKING_RULE]},
+    "dms-masking-3.5.4": {
+        "extra_table_mapping_rules": [MASKING_RULE],
+        "replication_instance_engine_version": "3.5.4",
+    },
+    "dms-masking-3.6.1": {
+        "extra_table_mapping_rules": [MASKING_RULE],
+        "replication_instance_engine_version": "3.6.1",
+    },
+    "full-load-and-cdc": {"migration_refresh_type": "full-load-and-cdc"},
+    "given-dms-secrets": {
+        "source_dms_secret_arn": DMS_SECRET.format("source"),
+        "target_dms_secret_arn": DMS_SECRET.format("target"),
+    },
+    "given-source-secret-and-layer": {
+        "source_dms_secret_arn": DMS_SECRET.format("source"),
+        "oracle_driver_layer_arn": LAYER_ARN,
+        "table_selection": [{"schema": "HR"}, {"schema": "SALES", "table": "ORDERS"}],
+    },
+    "no-preparation": {"prepare_databases": False},
+}

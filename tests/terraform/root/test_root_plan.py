@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -18,8 +19,14 @@ def _literals(tf_vars: dict[str, Any]) -> dict[str, str]:
     return {k: v if isinstance(v, str) else json.dumps(v) for k, v in tf_vars.items()}
 
 
-def root_plan(tf_vars: dict[str, Any]) -> Any:
-    return tf.plan(FIXTURE, _literals(tf_vars))
+@functools.cache
+def _variants() -> dict[str, Any]:
+    """Every input set a test plans (VARIANTS), planned together in one plan (tests.tf.plan_cases)."""
+    return tf.plan_cases(FIXTURE, {name: tf.hcl_assignments(v) for name, v in VARIANTS.items()})
+
+
+def root_plan(name: str) -> Any:
+    return _variants()[name]
 
 
 def root_plan_error(tf_vars: dict[str, Any]) -> str:
@@ -38,7 +45,7 @@ def addresses(plan: Any) -> set[str]:
 
 
 def test_baseline_path_creates_the_task_and_automates_it() -> None:
-    plan = root_plan({"create_baseline": True, "table_selection": [{"schema": "HR"}]})
+    plan = root_plan("baseline")
     created = addresses(plan)
     task = plan.resource_changes["module.dms_automation.module.baseline[0].aws_dms_replication_task.this"]
     assert task["change"]["after"]["migration_type"] == "full-load"
@@ -55,15 +62,7 @@ def test_baseline_path_creates_the_task_and_automates_it() -> None:
 
 
 def test_existing_task_path_creates_no_baseline() -> None:
-    plan = root_plan(
-        {
-            "replication_task_arn": TASK_ARN,
-            "replication_task_id": "orders-task",
-            "migration_refresh_indicator": "data-migration",
-            "migration_refresh_type": "full-load-and-cdc",
-            "schedule_or_one_time": "one-time",
-        }
-    )
+    plan = root_plan("existing-task")
     assert not [a for a in addresses(plan) if ".module.baseline" in a]
     outputs = outputs_of(plan)
     assert outputs["replication_task_arn"] == TASK_ARN
@@ -79,30 +78,14 @@ def test_existing_task_path_creates_no_baseline() -> None:
 
 
 def test_a_cdc_task_of_the_baseline_is_not_assessed_its_source_is_prepared() -> None:
-    plan = root_plan(
-        {
-            "create_baseline": True,
-            "migration_refresh_indicator": "data-migration",
-            "migration_refresh_type": "cdc",
-            "schedule_or_one_time": "one-time",
-        }
-    )
+    plan = root_plan("baseline-cdc")
     created = addresses(plan)
     assert "module.dms_automation.module.baseline[0].aws_dms_replication_task.this" in created
     assert not [a for a in created if "assessment" in a and ".data." not in a]
 
 
 def test_baseline_path_with_masking_wires_rules_network_and_secret() -> None:
-    plan = root_plan(
-        {
-            "create_baseline": True,
-            "table_selection": [{"schema": "HR"}],
-            "masking_rules": [
-                {"schema": "HR", "table": "EMPLOYEES", "column": "SSN", "strategy": "hash", "where": "dms"},
-                {"schema": "HR", "table": "EMPLOYEES", "column": "EMAIL", "strategy": "fake_email"},
-            ],
-        }
-    )
+    plan = root_plan("baseline-masking")
     changes = plan.resource_changes
     # DMS masking: in the created task's table mappings, after the selection rule.
     rules = json.loads(outputs_of(plan)["table_mappings"])["rules"]
@@ -166,7 +149,7 @@ def test_invalid_combination_is_refused_on_the_baseline_path() -> None:
 def test_baseline_with_only_the_required_inputs_is_ready_for_a_real_account() -> None:
     # Endpoint secrets that are not the RDS-managed master secrets, a Secrets Manager endpoint the
     # replication instance reaches on 443, and no secret value anywhere in the plan.
-    plan = root_plan({"create_baseline": True})
+    plan = root_plan("baseline-required-only")
     changes = plan.resource_changes
     baseline = "module.dms_automation.module.baseline[0]."
     for side in ("source", "target"):
@@ -192,3 +175,31 @@ def test_baseline_with_only_the_required_inputs_is_ready_for_a_real_account() ->
     text = json.dumps(plan._raw)
     for marker in ('"secret_string": "', '"password": "', '"master_password": "'):
         assert marker not in text
+
+
+# Every input set a test plans, by name.
+VARIANTS: dict[str, dict[str, Any]] = {
+    "baseline": {"create_baseline": True, "table_selection": [{"schema": "HR"}]},
+    "existing-task": {
+        "replication_task_arn": TASK_ARN,
+        "replication_task_id": "orders-task",
+        "migration_refresh_indicator": "data-migration",
+        "migration_refresh_type": "full-load-and-cdc",
+        "schedule_or_one_time": "one-time",
+    },
+    "baseline-cdc": {
+        "create_baseline": True,
+        "migration_refresh_indicator": "data-migration",
+        "migration_refresh_type": "cdc",
+        "schedule_or_one_time": "one-time",
+    },
+    "baseline-masking": {
+        "create_baseline": True,
+        "table_selection": [{"schema": "HR"}],
+        "masking_rules": [
+            {"schema": "HR", "table": "EMPLOYEES", "column": "SSN", "strategy": "hash", "where": "dms"},
+            {"schema": "HR", "table": "EMPLOYEES", "column": "EMAIL", "strategy": "fake_email"},
+        ],
+    },
+    "baseline-required-only": {"create_baseline": True},
+}
