@@ -7,9 +7,11 @@ CHECKOV_VENV := .venv-checkov
 COMBINATION ?= data-refresh/full-load/schedule
 # Test processes (pytest-xdist): the applies mostly wait on the AWS provider's fixed delays, so
 # more workers than cores pays off. Tests are distributed by file: a file's shared fixtures (one
-# emulated deployment, one plan of many cases) are made once, by the process that runs it.
+# emulated deployment, one plan of many cases) are made once, by the process that runs it. Files
+# go out in collection order (tests/e2e first), so the two long applies start at once, on two
+# workers, instead of last (xdist would otherwise send the files with the most tests first).
 WORKERS ?= 4
-XDIST := -n $(WORKERS) --dist loadfile
+XDIST := -n $(WORKERS) --dist loadfile --no-loadscope-reorder
 
 .PHONY: help demo test check setup lint checkov docs build bench-plan bench-import bench-masking clean
 
