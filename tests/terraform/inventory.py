@@ -11,14 +11,20 @@ A case is a pair of files in a case directory: ``NAME.tfvars`` (the inputs) and 
 An invalid case's YAML holds ``error``: a list of substrings that Terraform's refusal must
 contain (whitespace is normalised, so line wrapping does not matter).
 
+Every module's directory of tests has the same shape: ``tests/terraform/<module>/`` holds
+``fixture/`` (a consumer of the module whose variables the cases set), the cases, and one
+``test_<module>_plan.py`` whose ``test_plan_matches_inventory`` runs ``assert_case`` on each
+case. The valid cases of a directory are planned together, in one plan (``tests.tf.plan_cases``).
+
 Regenerate an inventory from the current plan, then review the diff:
 
-    .venv/bin/python -m tests.terraform.inventory tests/terraform/automation/NAME.tfvars
+    .venv/bin/python -m tests.terraform.inventory tests/terraform/<module>/NAME.tfvars
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -28,7 +34,7 @@ from typing import Any
 import tftest
 import yaml
 
-from tests.tf import initialised, repo_path
+from tests.tf import initialised, plan_cases, repo_path
 
 MISSING = "__missing__"
 UNKNOWN = "__unknown__"
@@ -36,6 +42,18 @@ UNKNOWN = "__unknown__"
 # Attributes a regenerated inventory keeps, by resource type: what a user would notice.
 KEEP: dict[str, tuple[str, ...]] = {
     "aws_cloudwatch_event_rule": ("name", "schedule_expression", "state"),
+    "aws_db_instance": (
+        "identifier",
+        "engine",
+        "storage_encrypted",
+        "publicly_accessible",
+        "manage_master_user_password",
+    ),
+    "aws_dms_endpoint": ("endpoint_id", "endpoint_type", "engine_name"),
+    "aws_dms_replication_instance": ("replication_instance_id", "engine_version", "publicly_accessible"),
+    "aws_dms_replication_task": ("replication_task_id", "migration_type"),
+    "aws_rds_cluster": ("cluster_identifier", "engine", "storage_encrypted", "manage_master_user_password"),
+    "aws_vpc_endpoint": ("service_name", "vpc_endpoint_type", "private_dns_enabled"),
     "aws_cloudwatch_event_target": ("target_id", "input"),
     "aws_cloudwatch_log_group": ("name", "retention_in_days", "kms_key_id"),
     "aws_cloudwatch_log_metric_filter": ("name", "pattern"),
@@ -82,6 +100,38 @@ class Case:
 def collect(case_dir: Path) -> list[Case]:
     """Every ``*.tfvars`` of ``case_dir`` with its ``*.yaml``: adding a case is adding two files."""
     return [Case(path, path.with_suffix(".yaml")) for path in sorted(case_dir.glob("*.tfvars"))]
+
+
+def fixture_of(case_dir: Path) -> str:
+    """The fixture the cases of ``case_dir`` are planned with: its ``fixture/`` directory."""
+    return str((case_dir / "fixture").resolve().relative_to(repo_path()))
+
+
+def refused(case: Case) -> bool:
+    return "error" in yaml.safe_load(case.expected.read_text())
+
+
+@functools.cache
+def valid_plans(case_dir: Path) -> dict[str, tftest.TerraformPlanOutput]:
+    """The plans of every valid case of ``case_dir``, from one plan of them all."""
+    cases = [case for case in collect(case_dir) if not refused(case)]
+    return plan_cases(fixture_of(case_dir), {case.name: case.tfvars.read_text() for case in cases})
+
+
+def assert_case(case: Case) -> None:
+    """The case's plan shows what its YAML lists, or Terraform refuses it with the listed texts."""
+    assert case.expected.exists(), f"{case.tfvars.name} has no {case.expected.name}; {regenerate_hint(case)}"
+    expected = yaml.safe_load(case.expected.read_text())
+    if "error" in expected:
+        error = refusal(fixture_of(case.tfvars.parent), case)
+        assert error is not None, f"{case.name}: the plan succeeded; a refusal was expected"
+        missing = [text for text in expected["error"] if " ".join(text.split()) not in error]
+        assert not missing, f"{case.name}: the refusal lacks {missing}; it was:\n{error}"
+        return
+    found = check(summarise(valid_plans(case.tfvars.parent)[case.name]), expected)
+    assert not found, f"{case.name}: the plan differs from {case.expected.name}:\n" + "\n".join(
+        [*found, regenerate_hint(case)]
+    )
 
 
 def _walk(module: dict[str, Any]) -> list[dict[str, Any]]:
@@ -205,12 +255,12 @@ def main(argv: list[str] | None = None) -> int:
         description="Write the expected-plan YAML of a valid case from its plan."
     )
     parser.add_argument("tfvars", nargs="+", type=Path, help="case file(s): <case dir>/<name>.tfvars")
-    parser.add_argument("--tfdir", default="tests/terraform/automation/fixture", help="consumer to plan")
+    parser.add_argument("--tfdir", help="consumer to plan (default: fixture/ beside the case)")
     args = parser.parse_args(argv)
     for tfvars in args.tfvars:
         case = Case(tfvars.resolve(), tfvars.resolve().with_suffix(".yaml"))
         try:
-            summary = summarise(plan_case(args.tfdir, case))
+            summary = summarise(plan_case(args.tfdir or fixture_of(case.tfvars.parent), case))
         except tftest.TerraformTestError as error:
             refused = error_text(error)
             print(f"{case.name}: the plan is refused; write its `error:` substrings by hand:\n{refused}")

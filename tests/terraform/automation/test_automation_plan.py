@@ -18,16 +18,8 @@ from dms_automation.config import VALID_COMBINATIONS
 from dms_automation.masking import DEFAULT_PATTERNS, CoverageSettings, parse_rules
 from dms_automation.masking import document as masking_document
 from tests.terraform import many_rules
-from tests.terraform.inventory import (
-    Case,
-    check,
-    collect,
-    error_text,
-    refusal,
-    regenerate_hint,
-    summarise,
-)
-from tests.tf import env, initialised, plan_cases, repo_path
+from tests.terraform.inventory import Case, assert_case, collect, error_text, summarise, valid_plans
+from tests.tf import env, initialised, repo_path
 
 FIXTURE = "tests/terraform/automation/fixture"
 CASES_DIR = Path(__file__).parent
@@ -59,23 +51,10 @@ LAMBDA_VPC_ACCESS_EC2_ACTIONS = {
 }
 
 
-# The valid cases' plans come from one plan of them all (tests.tf.plan_cases), made once by the
-# test process that runs this file (the Makefile distributes tests by file).
-
-
-def _refused(case: Case) -> bool:
-    return "error" in yaml.safe_load(case.expected.read_text())
-
-
-@functools.cache
-def _valid_plans() -> dict[str, Any]:
-    return plan_cases(FIXTURE, {case.name: case.tfvars.read_text() for case in CASES if not _refused(case)})
-
-
 @functools.cache
 def plan_of(name: str) -> dict[str, Any]:
-    """``terraform show -json`` of the case's plan."""
-    plan = _valid_plans()[name]
+    """``terraform show -json`` of the valid case's plan (all valid cases come from one plan)."""
+    plan = valid_plans(CASES_DIR)[name]
     return {"raw": plan._raw, "summary": summarise(plan)}
 
 
@@ -86,18 +65,7 @@ def summary_of(name: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_plan_matches_inventory(case: Case) -> None:
-    assert case.expected.exists(), f"{case.tfvars.name} has no {case.expected.name}; {regenerate_hint(case)}"
-    expected = yaml.safe_load(case.expected.read_text())
-    if "error" in expected:
-        error = refusal(FIXTURE, case)
-        assert error is not None, f"{case.name}: the plan succeeded; a refusal was expected"
-        missing = [text for text in expected["error"] if " ".join(text.split()) not in error]
-        assert not missing, f"{case.name}: the refusal lacks {missing}; it was:\n{error}"
-        return
-    found = check(summary_of(case.name), expected)
-    assert not found, f"{case.name}: the plan differs from {case.expected.name}:\n" + "\n".join(
-        [*found, regenerate_hint(case)]
-    )
+    assert_case(case)
 
 
 def test_all_twelve_combinations_are_cases() -> None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests import tf
+from tests.terraform.inventory import Case, assert_case, collect
 
 FIXTURE = "tests/terraform/baseline/fixture"
+CASES = collect(Path(__file__).parent)
 MODULE = "module.baseline."
 
 
@@ -629,3 +632,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     },
     "no-preparation": {"prepare_databases": False},
 }
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_plan_matches_inventory(case: Case) -> None:
+    assert_case(case)

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dms_automation.masking import MaskingRuleError, parse_rules
+from tests.terraform.inventory import Case, assert_case, collect
 from tests.tf import plan, plan_error
 
 MODULE = "modules/automation/modules/masking-rules"
+CASES = collect(Path(__file__).parent)
 # The rule-action values the DMS user guide lists for data masking (DMS 3.5.4+).
 DMS_MASKING_ACTIONS = {"data-masking-digits-mask", "data-masking-digits-randomize", "data-masking-hash-mask"}
 
@@ -168,3 +171,8 @@ def test_one_rule_per_column_at_plan_time() -> None:
 def test_bad_module_settings_are_refused() -> None:
     assert 'default_where = "later" is not allowed' in refusal({"default_where": "later"})
     assert "first_rule_id = 0 is not allowed" in refusal({"first_rule_id": 0})
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_plan_matches_inventory(case: Case) -> None:
+    assert_case(case)

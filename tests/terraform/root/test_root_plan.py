@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import functools
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests import tf
+from tests.terraform.inventory import Case, assert_case, collect
 
 FIXTURE = "tests/terraform/root/fixture"
+CASES = collect(Path(__file__).parent)
 TASK_ARN = "arn:aws:dms:eu-west-1:123456789012:task:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -203,3 +206,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     },
     "baseline-required-only": {"create_baseline": True},
 }
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_plan_matches_inventory(case: Case) -> None:
+    assert_case(case)

@@ -1,0 +1,3 @@
+masking_rules = [
+  { schema = "hr", table = "employees", column = "ssn", strategy = "scramble" },
+]

@@ -1,0 +1,2 @@
+# The root module creating the baseline, with only the required inputs.
+create_baseline = true

@@ -1,0 +1,1 @@
+# Neither create_baseline nor an existing task.
