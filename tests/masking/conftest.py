@@ -6,9 +6,9 @@ import itertools
 from collections.abc import Iterator
 
 import pytest
-from masking_db import Database
 
 from scripts.mariadb_server import MariaDB, MariaDBUnavailable
+from tests.masking.masking_db import Database
 
 _counter = itertools.count()
 

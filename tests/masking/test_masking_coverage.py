@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from masking_db import Database
 
 from dms_automation.masking import (
     DEFAULT_PATTERNS,
@@ -18,6 +17,7 @@ from dms_automation.masking import (
     mask_after_load,
     parse_rules,
 )
+from tests.masking.masking_db import Database
 
 
 @dataclass

@@ -8,11 +8,11 @@ import re
 from typing import Any
 
 import pytest
-from masking_db import Database
 
 from dms_automation.masking import MaskingError, MaskingKey, MaskingRuleError, parse_rules
 from dms_automation.masking import run as masking_run
 from dms_automation.masking.engine import PROGRESS_TABLE
+from tests.masking.masking_db import Database
 
 SECRET = "k" * 24 + "-test-masking-key-0123456789abcdef"
 KEY = MaskingKey.from_secret(SECRET)

@@ -14,11 +14,11 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from masking_db import Database
 from moto import mock_aws
 
 from dms_automation.masking import MaskingKey, MaskingKeyError, MaskingRuleError, mask_after_load, read_key
 from dms_automation.masking.key import FIRST_VERSION_TOKEN
+from tests.masking.masking_db import Database
 
 
 @dataclass

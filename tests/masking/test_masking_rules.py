@@ -12,7 +12,6 @@ from typing import Any
 
 import boto3
 import pytest
-from masking_db import Database
 from moto import mock_aws
 
 from dms_automation.masking import (
@@ -25,6 +24,7 @@ from dms_automation.masking import (
     parse_rules,
 )
 from scripts.mariadb_server import MariaDB
+from tests.masking.masking_db import Database
 
 OK = {"schema": "hr", "table": "employees", "column": "ssn", "strategy": "hash"}
 

@@ -17,8 +17,9 @@ from typing import Any
 
 import boto3
 import pytest
-from masking_db import Database
 from moto import mock_aws
+
+from tests.masking.masking_db import Database
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "unit"))
 from harness import FakeContext, World, sample

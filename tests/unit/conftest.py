@@ -8,10 +8,10 @@ from typing import Any
 
 import botocore.retries.standard
 import pytest
-from harness import REGION, FakeContext, World
 from moto import mock_aws
 
 from dms_automation import aws
+from tests.unit.harness import REGION, FakeContext, World
 
 
 @pytest.fixture(autouse=True)

@@ -8,12 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from harness import ASSESSMENT_OPERATIONS, FakeContext, World, sample
 
 from dms_automation import starter
 from dms_automation.assessment import CDC_SOURCE_ASSESSMENTS, RUN_NAME_PREFIX
 from dms_automation.config import ConfigError
 from dms_automation.errors import CdcSourceNotReadyError
+from tests.unit.harness import ASSESSMENT_OPERATIONS, FakeContext, World, sample
 
 TICK = sample("eventbridge_scheduled_event.json")
 BUCKET = "dms-assessments-123456789012-eu-west-1-0123abcd"

@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from harness import FakeContext, World, sample
 
 from dms_automation import after_load, post_process, starter
 from dms_automation.errors import ReplicationFailedError
 from dms_automation.task import TaskState, outcome
+from tests.unit.harness import FakeContext, World, sample
 
 TICK = sample("eventbridge_scheduled_event.json")
 STOPPED = sample("sns_dms_task_stopped_link_sourceid.json")

@@ -7,11 +7,11 @@ import json
 from typing import Any
 
 import pytest
-from harness import TASK_ID, FakeContext, World, sample
 
 from dms_automation import after_load, post_process, starter
 from dms_automation.errors import ReplicationFailedError
 from dms_automation.notifications import DmsNotification, parse_event
+from tests.unit.harness import TASK_ID, FakeContext, World, sample
 
 SAMPLE_TASK_ARN = "arn:aws:dms:eu-west-1:123456789012:task:7WMLJ3VAZQMXIMAKBYUSFZ5VIU"
 TICK = sample("eventbridge_scheduled_event.json")

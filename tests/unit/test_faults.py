@@ -12,7 +12,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from harness import TASK_ID, FakeContext, Fault, ProcessDied, World, sample
 
 from dms_automation import after_load, core, post_process, starter
 from dms_automation.config import ConfigError
@@ -26,6 +25,7 @@ from dms_automation.errors import (
     TriggerNotFoundError,
     WatchdogAlarm,
 )
+from tests.unit.harness import TASK_ID, FakeContext, Fault, ProcessDied, World, sample
 
 TICK = sample("eventbridge_scheduled_event.json")
 WATCHDOG = {"dms_automation": "watchdog"}

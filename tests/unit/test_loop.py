@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import TASK_ID, FakeContext, World, sample
 
 from dms_automation import after_load, post_process, starter
 from dms_automation.config import ConfigError
 from dms_automation.errors import EndpointConnectionError, PostProcessingError, ReplicationFailedError
 from dms_automation.options import Options
+from tests.unit.harness import TASK_ID, FakeContext, World, sample
 
 TICK = sample("eventbridge_scheduled_event.json")
 STOPPED = sample("sns_dms_task_stopped_link_sourceid.json")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from harness import sample
 
 from dms_automation.notifications import (
     DmsNotification,
@@ -15,6 +14,7 @@ from dms_automation.notifications import (
     parse_dms_message,
     parse_sns_event,
 )
+from tests.unit.harness import sample
 
 
 @pytest.mark.parametrize(

@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from harness import FakeContext, Fault, World, sample
 
 from dms_automation import after_load, aws, core, post_process, starter
 from dms_automation.errors import NotSettledError
+from tests.unit.harness import FakeContext, Fault, World, sample
 
 TICK = sample("eventbridge_scheduled_event.json")
 WATCHDOG = {"dms_automation": "watchdog"}
