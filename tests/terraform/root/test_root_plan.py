@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from pathlib import Path
 from typing import Any
 
+import hcl2
 import pytest
 
 from tests import tf
@@ -211,3 +213,45 @@ VARIANTS: dict[str, dict[str, Any]] = {
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_plan_matches_inventory(case: Case) -> None:
     assert_case(case)
+
+
+def _blocks(path: str, kind: str) -> dict[str, dict[str, Any]]:
+    with tf.repo_path(path).open() as handle:
+        parsed = hcl2.load(handle)
+    return {name.strip('"'): body for block in parsed.get(kind, []) for name, body in block.items()}
+
+
+# Baseline inputs the root module sets from its own inputs or computes, not from var.baseline.
+ROOT_SET = {
+    "name_prefix": "${var.name_prefix}",
+    "tags": "${var.tags}",
+    "kms_key_arn": "${var.kms_key_arn}",
+    "migration_refresh_type": "${var.migration_refresh_type}",
+    "table_selection": "${var.table_selection}",
+}
+COMPUTED = {
+    "extra_table_mapping_rules",
+    "target_allowed_security_group_ids",
+    "vpc_endpoint_client_security_group_ids",
+}
+
+
+def test_every_baseline_input_is_wired_once_from_the_root_baseline_object() -> None:
+    # The baseline's inputs appear in three places (its variables, the root's typed `baseline`
+    # object, the wiring in main.tf): this keeps the three the same set.
+    variables = set(_blocks("modules/baseline/variables.tf", "variable"))
+    call = {
+        k: v
+        for k, v in _blocks("main.tf", "module")["baseline"].items()
+        if k not in ("source", "count") and not k.startswith("__")
+    }
+    assert set(call) == variables, (
+        f"wired but not an input: {set(call) - variables}; not wired: {variables - set(call)}"
+    )
+    baseline_type = _blocks("variables.tf", "variable")["baseline"]["type"]
+    attributes = set(re.findall(r"(\w+) = optional\(", baseline_type))
+    from_object = {name for name, value in call.items() if value == f"${{var.baseline.{name}}}"}
+    assert {name: call[name] for name in ROOT_SET} == ROOT_SET
+    assert from_object | set(ROOT_SET) | COMPUTED == variables
+    # Every attribute of the root's object reaches the module (the computed ones through a local).
+    assert attributes - from_object <= COMPUTED, attributes - from_object - COMPUTED
