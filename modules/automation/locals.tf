@@ -14,6 +14,11 @@ locals {
     { migration_refresh_indicator = "data-migration", migration_refresh_type = "cdc", schedule_or_one_time = "one-time" },
   ]
 
+  # The migration types, and those whose task never stops by itself (CDC). A test
+  # keeps them identical to REFRESH_TYPES (config.py) and CONTINUOUS_TYPES (options.py).
+  migration_types  = ["full-load", "full-load-and-cdc", "cdc"]
+  continuous_types = ["full-load-and-cdc", "cdc"]
+
   # "indicator/type/mode" labels, used by the validation and its message.
   valid_combination_labels = [
     for c in local.valid_combinations :
@@ -85,7 +90,7 @@ locals {
 
   # The CDC source check before the first start of a task brought by the user
   # (assessment.tf, lambda_src/dms_automation/assessment.py).
-  check_cdc_source = var.check_cdc_source && contains(["cdc", "full-load-and-cdc"], var.migration_refresh_type)
+  check_cdc_source = var.check_cdc_source && contains(local.continuous_types, var.migration_refresh_type)
   # S3 bucket names are global, lower case and at most 63 characters: the
   # account, the region and a digest of the prefix make this one unique and
   # known at plan time.

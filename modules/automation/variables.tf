@@ -173,7 +173,7 @@ variable "masking_rules" {
   validation {
     # A full-load-and-cdc or cdc task never stops by itself: after-load masking
     # would never run while CDC keeps writing unmasked rows.
-    condition     = !contains(["full-load-and-cdc", "cdc"], var.migration_refresh_type) || length([for r in var.masking_rules : r if coalesce(r.where, var.masking_default_where) == "after_load"]) == 0
+    condition     = !contains(local.continuous_types, var.migration_refresh_type) || length([for r in var.masking_rules : r if coalesce(r.where, var.masking_default_where) == "after_load"]) == 0
     error_message = "masking_rules masks ${join(", ", [for r in var.masking_rules : "${r.schema}.${r.table}.${r.column}" if coalesce(r.where, var.masking_default_where) == "after_load"])} after load, but migration_refresh_type = \"${var.migration_refresh_type}\": a ${var.migration_refresh_type} task never stops by itself, so after-load masking would never run while CDC keeps writing unmasked rows. Set where = \"dms\" on these rules (DMS-native masking rules: hash, randomize_digits, mask_digits, which DMS applies to ongoing changes as well), or use migration_refresh_type = \"full-load\"."
   }
 
@@ -246,7 +246,7 @@ variable "migration_refresh_type" {
   nullable    = false
 
   validation {
-    condition     = contains(["full-load", "full-load-and-cdc", "cdc"], var.migration_refresh_type)
+    condition     = contains(local.migration_types, var.migration_refresh_type)
     error_message = "migration_refresh_type = \"${var.migration_refresh_type}\" is not allowed; use full-load, full-load-and-cdc or cdc."
   }
 }

@@ -14,9 +14,10 @@ import hcl2
 import pytest
 import yaml
 
-from dms_automation.config import VALID_COMBINATIONS
+from dms_automation.config import REFRESH_TYPES, VALID_COMBINATIONS
 from dms_automation.masking import DEFAULT_PATTERNS, CoverageSettings, parse_rules
 from dms_automation.masking import document as masking_document
+from dms_automation.options import CONTINUOUS_TYPES
 from tests.terraform import many_rules
 from tests.terraform.inventory import Case, assert_case, collect, error_text, summarise, valid_plans
 from tests.tf import env, initialised, repo_path
@@ -103,6 +104,9 @@ def test_hcl_combination_table_is_the_python_one() -> None:
         for row in table
     )
     assert hcl_rows == VALID_COMBINATIONS
+    types = next(block for block in parsed["locals"] if "migration_types" in block)
+    assert tuple(_unquote(t) for t in types["migration_types"]) == REFRESH_TYPES
+    assert tuple(_unquote(t) for t in types["continuous_types"]) == CONTINUOUS_TYPES
 
 
 def _policies(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
