@@ -8,6 +8,7 @@ only when a handler runs. Every client uses botocore's *standard* retry mode; on
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from collections.abc import Callable
@@ -47,8 +48,19 @@ class Clients:
     dynamodb: Any
 
 
-def make_clients(region: str, max_attempts: int = 8) -> Clients:
+@functools.cache
+def _session() -> Any:
+    """One boto3 session per execution environment: it loads each service's model once, and warm
+    invocations reuse it ("Take advantage of execution environment reuse ... Initialize SDK
+    clients ... outside of the function handler", Lambda best practices,
+    https://docs.aws.amazon.com/lambda/latest/dg/best-practices.html). A new session per
+    invocation would read four service models from disk each time."""
     import boto3
+
+    return boto3.session.Session()
+
+
+def make_clients(region: str, max_attempts: int = 8) -> Clients:
     from botocore.config import Config as BotoConfig
 
     boto_config = BotoConfig(
@@ -57,7 +69,7 @@ def make_clients(region: str, max_attempts: int = 8) -> Clients:
         connect_timeout=5,
         read_timeout=30,
     )
-    session = boto3.session.Session()
+    session = _session()
     return Clients(
         dms=session.client("dms", config=boto_config),
         events=session.client("events", config=boto_config),
