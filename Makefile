@@ -10,8 +10,10 @@ COMBINATION ?= data-refresh/full-load/schedule
 # emulated deployment, one plan of many cases) are made once, by the process that runs it. Files
 # go out in collection order (tests/e2e first), so the two long applies start at once, on two
 # workers, instead of last (xdist would otherwise send the files with the most tests first).
+# Without the applies the tests are CPU-bound: three processes do best on two cores.
 WORKERS ?= 4
-XDIST := -n $(WORKERS) --dist loadfile --no-loadscope-reorder
+CHECK_WORKERS ?= 3
+XDIST := --dist loadfile --no-loadscope-reorder
 
 .PHONY: help demo test check setup lint checkov docs build bench-plan bench-import bench-masking clean
 
@@ -38,10 +40,10 @@ demo: $(VENV)/.installed ## one whole automation cycle on the local AWS emulator
 	$(PY) -m scripts.demo --combination $(COMBINATION) $(DEMO_ARGS)
 
 test: setup lint checkov ## every test: unit, plan, masking against MariaDB, end to end on the emulator
-	$(PY) -m pytest -q $(XDIST) $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(WORKERS) $(XDIST) $(PYTEST_ARGS)
 
 check: setup lint ## the quick loop: lint, unit, plan checks, masking, the emulator's API (no apply)
-	$(PY) -m pytest -q $(XDIST) -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(CHECK_WORKERS) $(XDIST) -m "not slow" $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed ## ruff, ruff format, mypy, terraform fmt
 	$(VENV)/bin/ruff check lambda_src scripts tests
