@@ -92,24 +92,15 @@ class AssessmentRun:
 
 def latest_run(dms: Any, task_arn: str, max_pages: int = 10) -> AssessmentRun | None:
     """The automation's latest assessment run of the task, or None."""
-    runs: list[AssessmentRun] = []
-    marker: str | None = None
-    for _ in range(max_pages):
-        kwargs: dict[str, Any] = {
-            "Filters": [{"Name": "replication-task-arn", "Values": [task_arn]}],
-            "MaxRecords": 100,
-        }
-        if marker:
-            kwargs["Marker"] = marker
-        response = aws.call(dms.describe_replication_task_assessment_runs, **kwargs)
-        runs += [
-            AssessmentRun.from_api(r)
-            for r in response.get("ReplicationTaskAssessmentRuns", [])
-            if str(r.get("AssessmentRunName", "")).startswith(RUN_NAME_PREFIX)
-        ]
-        marker = response.get("Marker")
-        if not marker:
-            break
+    found = aws.pages(
+        dms.describe_replication_task_assessment_runs,
+        "ReplicationTaskAssessmentRuns",
+        max_pages,
+        Filters=[{"Name": "replication-task-arn", "Values": [task_arn]}],
+        MaxRecords=100,
+    )
+    ours = [r for r in found if str(r.get("AssessmentRunName", "")).startswith(RUN_NAME_PREFIX)]
+    runs = [AssessmentRun.from_api(r) for r in ours]
     if not runs:
         return None
     oldest = datetime.min.replace(tzinfo=UTC)
@@ -118,17 +109,13 @@ def latest_run(dms: Any, task_arn: str, max_pages: int = 10) -> AssessmentRun | 
 
 def applicable(dms: Any, task_arn: str, max_pages: int = 10) -> list[str]:
     """The CDC source assessments DMS can run for this task (none for a source that is not Oracle)."""
-    names: list[str] = []
-    marker: str | None = None
-    for _ in range(max_pages):
-        kwargs: dict[str, Any] = {"ReplicationTaskArn": task_arn, "MaxRecords": 100}
-        if marker:
-            kwargs["Marker"] = marker
-        response = aws.call(dms.describe_applicable_individual_assessments, **kwargs)
-        names += response.get("IndividualAssessmentNames", [])
-        marker = response.get("Marker")
-        if not marker:
-            break
+    names = aws.pages(
+        dms.describe_applicable_individual_assessments,
+        "IndividualAssessmentNames",
+        max_pages,
+        ReplicationTaskArn=task_arn,
+        MaxRecords=100,
+    )
     return [name for name in CDC_SOURCE_ASSESSMENTS if name in names]
 
 
@@ -150,24 +137,15 @@ def start_run(
 
 def blocking_results(dms: Any, run_arn: str, max_pages: int = 10) -> list[tuple[str, str]]:
     """(assessment, status) of the CDC source assessments of the run that did not pass."""
-    found: list[tuple[str, str]] = []
-    marker: str | None = None
-    for _ in range(max_pages):
-        kwargs: dict[str, Any] = {
-            "Filters": [{"Name": "replication-task-assessment-run-arn", "Values": [run_arn]}],
-            "MaxRecords": 100,
-        }
-        if marker:
-            kwargs["Marker"] = marker
-        response = aws.call(dms.describe_replication_task_individual_assessments, **kwargs)
-        for item in response.get("ReplicationTaskIndividualAssessments", []):
-            name, status = str(item.get("IndividualAssessmentName", "")), str(item.get("Status", ""))
-            if name in CDC_SOURCE_ASSESSMENTS and status in BLOCKING:
-                found.append((name, status))
-        marker = response.get("Marker")
-        if not marker:
-            break
-    return sorted(found)
+    items = aws.pages(
+        dms.describe_replication_task_individual_assessments,
+        "ReplicationTaskIndividualAssessments",
+        max_pages,
+        Filters=[{"Name": "replication-task-assessment-run-arn", "Values": [run_arn]}],
+        MaxRecords=100,
+    )
+    found = [(str(i.get("IndividualAssessmentName", "")), str(i.get("Status", ""))) for i in items]
+    return sorted((n, status) for n, status in found if n in CDC_SOURCE_ASSESSMENTS and status in BLOCKING)
 
 
 def what_to_fix(blocking: list[tuple[str, str]]) -> str:

@@ -106,3 +106,17 @@ def call(method: Callable[..., Any], **kwargs: Any) -> Any:
             delay = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)
             sleep(random.uniform(delay / 2, delay))
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def pages(method: Callable[..., Any], key: str, max_pages: int, **kwargs: Any) -> list[Any]:
+    """The items under ``key`` of every page of a DMS ``Describe*`` call (``Marker`` paging), at
+    most ``max_pages`` pages, each page through ``call``."""
+    items: list[Any] = []
+    marker: str | None = None
+    for _ in range(max_pages):
+        response = call(method, **kwargs, **({"Marker": marker} if marker else {}))
+        items.extend(response.get(key, []))
+        marker = response.get("Marker")
+        if not marker:
+            break
+    return items

@@ -243,17 +243,13 @@ def test_endpoints(
 
 def run_report(dms: Any, task: TaskState, max_pages: int = 20) -> dict[str, Any]:
     """Tables, rows loaded, errors and duration of the latest run (DescribeTableStatistics)."""
-    tables: list[dict[str, Any]] = []
-    marker: str | None = None
-    for _ in range(max_pages):
-        kwargs: dict[str, Any] = {"ReplicationTaskArn": task.arn, "MaxRecords": 500}
-        if marker:
-            kwargs["Marker"] = marker
-        response = aws.call(dms.describe_table_statistics, **kwargs)
-        tables.extend(response.get("TableStatistics", []))
-        marker = response.get("Marker")
-        if not marker:
-            break
+    tables: list[dict[str, Any]] = aws.pages(
+        dms.describe_table_statistics,
+        "TableStatistics",
+        max_pages,
+        ReplicationTaskArn=task.arn,
+        MaxRecords=500,
+    )
     errored = [
         f"{t.get('SchemaName', '')}.{t.get('TableName', '')}"
         for t in tables

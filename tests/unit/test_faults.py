@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from dms_automation import after_load, core, post_process, starter
+from dms_automation import after_load, aws, core, post_process, starter
 from dms_automation.config import ConfigError
 from dms_automation.errors import (
     PostProcessingError,
@@ -106,6 +106,33 @@ def test_throttling_beyond_botocore_retries_is_retried_by_our_backoff(
     assert fault.seen["StartReplicationTask"] == 2 and world.task.status == "stopped"
     assert len(post_processed) == 1
     armed_and_idle(world)
+
+
+def test_paged_reads_follow_the_marker_retry_a_throttled_page_and_stop_at_their_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from botocore.exceptions import ClientError
+
+    monkeypatch.setattr(aws, "sleep", lambda _seconds: None)
+    book = {
+        None: ({"Items": [1, 2], "Marker": "p2"}),
+        "p2": {"Items": [3], "Marker": "p3"},
+        "p3": {"Items": [4]},
+    }
+    asked: list[tuple[str | None, str]] = []
+    throttled = {"p2"}
+
+    def describe(**kwargs: Any) -> dict[str, Any]:
+        marker = kwargs.get("Marker")
+        asked.append((marker, kwargs["TaskArn"]))
+        if marker in throttled:
+            throttled.discard(marker)
+            raise ClientError({"Error": {"Code": "ThrottlingException"}}, "Describe")
+        return book[marker]
+
+    assert aws.pages(describe, "Items", 10, TaskArn="t") == [1, 2, 3, 4]
+    assert asked == [(None, "t"), ("p2", "t"), ("p2", "t"), ("p3", "t")]
+    assert aws.pages(describe, "Items", 2, TaskArn="t") == [1, 2, 3]  # the bound holds
 
 
 def test_endless_throttling_of_the_start_rearms_and_raises(world: World, context: FakeContext) -> None:
