@@ -98,10 +98,9 @@ resource "aws_cloudwatch_event_target" "dms_events" {
   target_id = "post-process"
   arn       = aws_lambda_function.post_process.arn
 
-  # As long as the post-process Lambda keeps a failed asynchronous invocation
-  # (aws_lambda_function_event_invoke_config.post_process).
+  # As long as the post-process Lambda keeps a failed asynchronous invocation.
   retry_policy {
-    maximum_event_age_in_seconds = 21600
+    maximum_event_age_in_seconds = aws_lambda_function_event_invoke_config.post_process.maximum_event_age_in_seconds
     maximum_retry_attempts       = 8
   }
 
