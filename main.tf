@@ -218,10 +218,10 @@ module "automation" {
   schedule_or_one_time        = var.schedule_or_one_time
   schedule_expression         = var.schedule_expression
   automation_enabled          = var.automation_enabled
-  # A task the baseline creates has its source prepared for CDC by the baseline
-  # (unless prepare_databases = false); a task you bring is checked before its
-  # first start.
-  check_cdc_source = !(var.create_baseline && coalesce(var.baseline.prepare_databases, true))
+  # A source the baseline prepares for CDC needs no check; any other (a task you
+  # bring, your own source DMS user, prepare_databases = false) is checked before
+  # the task's first start.
+  check_cdc_source = var.create_baseline ? !module.baseline[0].cdc_source_prepared : true
 
   name_prefix            = local.name_prefix
   tags                   = var.tags

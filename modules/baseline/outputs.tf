@@ -1,3 +1,8 @@
+output "cdc_source_prepared" {
+  description = "Whether the preparation function prepares the source for CDC (archive-log retention, supplemental logging): with cdc or full-load-and-cdc, prepare_databases on and no source_dms_secret_arn given. Known at plan time."
+  value       = local.prepare_databases && try(local.prepare_input.source.cdc, false)
+}
+
 output "main_route_table_id" {
   description = "Route table of the private subnets this module creates with the VPC (the VPC's main route table; null with your own vpc_id): where gateway endpoints are routed."
   value       = local.create_vpc ? aws_vpc.this[0].main_route_table_id : null

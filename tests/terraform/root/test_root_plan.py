@@ -89,6 +89,14 @@ def test_a_cdc_task_of_the_baseline_is_not_assessed_its_source_is_prepared() -> 
     assert not [a for a in created if "assessment" in a and ".data." not in a]
 
 
+def test_a_cdc_source_the_baseline_does_not_prepare_is_assessed() -> None:
+    # Your own DMS user on the source: the baseline prepares only the target, so the source is
+    # checked before the first start like a task you bring.
+    created = addresses(root_plan("baseline-cdc-own-source-user"))
+    assert "module.dms_automation.module.automation.aws_s3_bucket.assessments[0]" in created
+    assert "module.dms_automation.module.baseline[0].aws_secretsmanager_secret.dms_source[0]" not in created
+
+
 def test_baseline_path_with_masking_wires_rules_network_and_secret() -> None:
     plan = root_plan("baseline-masking")
     changes = plan.resource_changes
@@ -197,6 +205,15 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "migration_refresh_indicator": "data-migration",
         "migration_refresh_type": "cdc",
         "schedule_or_one_time": "one-time",
+    },
+    "baseline-cdc-own-source-user": {
+        "create_baseline": True,
+        "migration_refresh_indicator": "data-migration",
+        "migration_refresh_type": "cdc",
+        "schedule_or_one_time": "one-time",
+        "baseline": {
+            "source_dms_secret_arn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dms/source-AbCdEf"
+        },
     },
     "baseline-masking": {
         "create_baseline": True,
