@@ -122,16 +122,30 @@ def applicable(dms: Any, task_arn: str, max_pages: int = 10) -> list[str]:
 def start_run(
     dms: Any, task_arn: str, task_id: str, bucket: str, role_arn: str, names: list[str]
 ) -> AssessmentRun:
+    """Start a run; when DMS refuses it but a run of ours exists by now, follow that one.
+
+    The name is unique per run (``AssessmentRunName``, "Unique name to identify the assessment
+    run", API_StartReplicationTaskAssessmentRun.html): a second starter in the same second, or
+    botocore's retry of a start whose response was lost, is refused, and the run that the other
+    call started is the one to wait for."""
+    from botocore.exceptions import ClientError
+
     now = datetime.now(UTC)
-    response = aws.call(
-        dms.start_replication_task_assessment_run,
-        ReplicationTaskArn=task_arn,
-        ServiceAccessRoleArn=role_arn,
-        ResultLocationBucket=bucket,
-        ResultLocationFolder=task_id,
-        AssessmentRunName=f"{RUN_NAME_PREFIX}{now:%Y%m%d-%H%M%S}",
-        IncludeOnly=names,
-    )
+    try:
+        response = aws.call(
+            dms.start_replication_task_assessment_run,
+            ReplicationTaskArn=task_arn,
+            ServiceAccessRoleArn=role_arn,
+            ResultLocationBucket=bucket,
+            ResultLocationFolder=task_id,
+            AssessmentRunName=f"{RUN_NAME_PREFIX}{now:%Y%m%d-%H%M%S}",
+            IncludeOnly=names,
+        )
+    except ClientError:
+        started = latest_run(dms, task_arn)
+        if started is None:
+            raise
+        return started
     return AssessmentRun.from_api(response.get("ReplicationTaskAssessmentRun", {}))
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dms_automation import after_load, assessment, state, trigger
+from dms_automation import after_load, assessment, aws, state, trigger
 from dms_automation import task as dms_task
 from dms_automation.aws import Clients
 from dms_automation.config import Config
@@ -364,8 +364,6 @@ def _wait_for_assessment(run: Run, found: assessment.AssessmentRun) -> assessmen
     step = max(run.options.connection_test_poll_seconds, 1)
     waited = 0
     while found.status in assessment.RUN_UNDER_WAY and waited + step <= budget:
-        from dms_automation import aws
-
         aws.sleep(step)
         waited += step
         found = assessment.latest_run(run.clients.dms, run.config.replication_task_arn) or found

@@ -197,7 +197,19 @@ class World:
             return AWSResponse("https://canned", 200, {}, MockRawResponse(b"{}")), self.canned[operation]
         if operation in ASSESSMENT_OPERATIONS:
             params = next(p for op, p in reversed(self.call_args) if op == operation)
-            answer = self.assessments.answer(operation, params)
+            answer = self.assessments.answer(operation, params)  # it takes effect here
+            for fault in self.send_faults:
+                if fault.lost_response and fault.fails(operation):
+                    return _error_response(fault.code, 500), {
+                        "Error": {"Code": fault.code, "Message": f"injected {fault.code}"},
+                        "ResponseMetadata": {"HTTPStatusCode": 500},
+                    }
+            if "Error" in answer:
+                code = answer["Error"]
+                return _error_response(code), {
+                    "Error": {"Code": code, "Message": f"refused: {code}"},
+                    "ResponseMetadata": {"HTTPStatusCode": 400},
+                }
             return AWSResponse("https://assessments", 200, {}, MockRawResponse(b"{}")), answer
         return None
 
@@ -378,6 +390,10 @@ class FakeAssessments:
         if operation == "DescribeApplicableIndividualAssessments":
             return {"IndividualAssessmentNames": list(self.applicable)}
         if operation == "StartReplicationTaskAssessmentRun":
+            # AssessmentRunName is a "Unique name to identify the assessment run"
+            # (API_StartReplicationTaskAssessmentRun.html): a second run of that name is refused.
+            if any(r["AssessmentRunName"] == params["AssessmentRunName"] for r in self.runs):
+                return {"Error": "ResourceAlreadyExistsFault"}
             run = {
                 "ReplicationTaskAssessmentRunArn": f"arn:aws:dms:{REGION}:{ACCOUNT}:assessment-run:RUN{len(self.runs) + 1}",
                 "ReplicationTaskArn": params["ReplicationTaskArn"],

@@ -5,15 +5,16 @@ The harness answers the assessment calls as DMS does (``FakeAssessments``; moto 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
 
-from dms_automation import starter
+from dms_automation import assessment, starter
 from dms_automation.assessment import CDC_SOURCE_ASSESSMENTS, RUN_NAME_PREFIX
 from dms_automation.config import ConfigError
 from dms_automation.errors import CdcSourceNotReadyError
-from tests.unit.harness import ASSESSMENT_OPERATIONS, FakeContext, World, sample
+from tests.unit.harness import ASSESSMENT_OPERATIONS, FakeContext, Fault, World, sample
 
 TICK = sample("eventbridge_scheduled_event.json")
 BUCKET = "dms-assessments-123456789012-eu-west-1-0123abcd"
@@ -125,6 +126,36 @@ def test_an_assessment_still_running_starts_nothing_and_the_next_tick_reads_it(
     world.assessments.ends_after = 0
     assert starter.handler(TICK, short)["action"] == "started"
     assert len(started_runs(world)) == 1
+
+
+def test_two_starters_at_once_share_one_assessment_and_start_the_task_once(
+    world: World, context: FakeContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cdc_task(world, monkeypatch)
+
+    class SameSecond(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:
+            return datetime(2026, 12, 1, 2, 0, 0, tzinfo=tz)
+
+    monkeypatch.setattr(assessment, "datetime", SameSecond)  # both name their run alike
+    inner = world.during("StartReplicationTaskAssessmentRun", lambda: starter.handler(TICK, context))
+    outer = starter.handler(TICK, context)
+    assert inner.error is None and inner.result == {"action": "started", "start_type": "start-replication"}
+    # The outer start was refused (the name is taken) and followed the inner's run instead.
+    assert outer["action"] == "none"
+    assert len(started_runs(world)) == 2 and len(world.assessments.runs) == 1
+    assert world.calls.count("StartReplicationTask") == 1 and world.task.status == "running"
+
+
+def test_an_assessment_start_whose_answer_was_lost_is_followed_not_repeated(
+    world: World, context: FakeContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cdc_task(world, monkeypatch)
+    world.send_faults.append(Fault("StartReplicationTaskAssessmentRun", calls={1}, lost_response=True))
+    assert starter.handler(TICK, context) == {"action": "started", "start_type": "start-replication"}
+    # botocore retried the start under the same name; DMS refused it; the first run is the one.
+    assert len(started_runs(world)) == 2 and len(world.assessments.runs) == 1
 
 
 def test_an_assessment_that_ends_while_the_starter_waits_lets_it_start(
