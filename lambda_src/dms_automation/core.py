@@ -53,6 +53,8 @@ CONTINUATION_LEASE = timedelta(minutes=20)
 # How many times one invocation re-decides after losing a compare-and-set.
 MAX_ROUNDS = 6
 SETTLE_POLL_SECONDS = 10
+# The coarsest Event Time a notification carries (EventBridge's ``time``: whole seconds).
+EVENT_TIME_PRECISION = timedelta(seconds=1)
 
 
 def utcnow() -> datetime:
@@ -336,6 +338,13 @@ def _check_cdc_source(run: Run, task: TaskState, seen: dict[str, Any]) -> dict[s
             f"the source of replication task {task.identifier} is not prepared for CDC: "
             f"{assessment.what_to_fix(blocking)} (results in {found.results}); fix it, {retry}"
         )
+    elif found.status == assessment.RUN_CANCELLED:
+        message = (
+            f"the CDC source assessment of replication task {task.identifier} was cancelled "
+            f"(CancelReplicationTaskAssessmentRun; status {found.status}), so the source is unchecked and "
+            "nothing starts; pause the automation to stop the migration, or let the check run: "
+            f"{retry.removeprefix('then ')}"
+        )
     else:
         message = (
             f"the CDC source assessment of replication task {task.identifier} did not run "
@@ -596,7 +605,11 @@ def reconcile(
 
 
 def _older(ended_at: datetime | None, run_started: datetime | None) -> bool:
-    return ended_at is not None and run_started is not None and ended_at < run_started
+    """Whether the announced ending is older than the run in flight. An EventBridge event's
+    ``time`` has whole seconds (the guide's example, "1970-01-01T00:00:00Z"), so an ending in the
+    second the run started is not taken as older: wrongly waiting costs a retry, wrongly
+    dropping an ending leaves it to the watchdog."""
+    return ended_at is not None and run_started is not None and ended_at + EVENT_TIME_PRECISION <= run_started
 
 
 def _wait_until_settled(run: Run, task: TaskState) -> TaskState:
@@ -698,6 +711,22 @@ def _reconcile_step(
         if latest.run_key != task.run_key:
             return None  # another run started or ended meanwhile: decide again
         return {"action": "rearmed" if rearm else "finished", "run": task.run_key}
+    if outcome.paused:
+        # A pause point the user set (task.PAUSE_REASONS): not a failure, and not the end of the
+        # migration either; a resume (resume-processing) continues it.
+        log.warning(
+            "run-paused",
+            seen=task.summary(),
+            reason=outcome.reason,
+            done="what was loaded is post-processed; "
+            + ("trigger re-armed" if rearm else "trigger left as it is; nothing restarts the task"),
+            why=f"the task stopped at the pause point its settings ask for ({outcome.reason}); the "
+            "migration is not finished: resume the task (StartReplicationTask resume-processing, "
+            'or {"dms_automation": "start"} to the starter) to continue it',
+        )
+        if latest.run_key != task.run_key:
+            return None
+        return {"action": "paused", "run": task.run_key, "reason": outcome.reason}
     log.error(
         "run-failed",
         seen=task.summary(),
