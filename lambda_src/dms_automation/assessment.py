@@ -49,10 +49,15 @@ CDC_SOURCE_ASSESSMENTS: dict[str, str] = {
 
 RUN_NAME_PREFIX = "dms-automation-cdc-source-"
 
-# ReplicationTaskAssessmentRun.Status
-RUN_UNDER_WAY = frozenset({"provisioning", "starting", "running", "cancelling"})
+# ReplicationTaskAssessmentRun.Status (API_ReplicationTaskAssessmentRun.html).
+RUN_UNDER_WAY = frozenset({"provisioning", "starting", "running"})
 RUN_PASSED = "passed"
 RUN_CHECKED = frozenset({"warning", "failed"})  # the checks ran and some did not pass
+# "cancelling": "The assessment run was canceled by the CancelReplicationTaskAssessmentRun
+# operation" (the same page). Someone stopped the check on purpose: it is no pass, and the
+# starter does not start another behind the canceller's back; it refuses the start, like a run
+# that did not check the source, until the run is deleted (docs/design.md, "Starter").
+RUN_CANCELLED = "cancelling"
 # Anything else ("error-provisioning", "error-executing", "invalid state", "deleting", ...) means
 # the run did not check the source at all.
 

@@ -15,12 +15,15 @@ DMS events can also come through Amazon EventBridge (DMS 3.4.5 and later; AWS re
 an account-wide switch moves DMS event subscriptions there), either straight to the Lambda or
 through an SNS topic that an EventBridge rule targets (``Sns.Message`` is then the EventBridge
 event as JSON). Such an event has ``source`` ``aws.dms``, ``detail-type`` ``DMS Replication Task
-State Change``, the task's *ARN* in ``resources`` and ``detail.eventId`` / ``detail.detailMessage``
+State Change``, the task's *ARN* in ``resources``, the event's ID and ``detail.detailMessage``
 (DMS user guide, "Working with Amazon EventBridge events and notifications in AWS Database
 Migration Service", https://docs.aws.amazon.com/dms/latest/userguide/CHAP_EventBridge.html, and
 the EventBridge events reference,
-https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-dms.html). Both shapes become the
-same ``DmsNotification``.
+https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-dms.html). The guide's example
+event has named the ID two ways: ``detail.eventName`` (with ``detail.type`` ``ReplicationTask``)
+and, in later editions, ``detail.eventId`` (with ``REPLICATION_TASK``); both are read,
+``eventName`` first (``EVENT_ID_KEYS``), so a stop announced either way is an ending. Both
+shapes become the same ``DmsNotification``.
 
 The samples under ``tests/events/`` are real messages in every shape. The message says *that*
 something happened; what to do is decided from the task as DescribeReplicationTasks shows it.
@@ -48,6 +51,10 @@ RESUME = "resume"
 # DMS events that announce a task's ending: DMS-EVENT-0079 (stopped), DMS-EVENT-0078 (failed)
 # (https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Events.html).
 ENDING_EVENT_IDS = frozenset({"DMS-EVENT-0078", "DMS-EVENT-0079"})
+# Where an EventBridge DMS event carries its event ID, in the order they are read (see above).
+EVENT_ID_KEYS = ("eventName", "eventId")
+# detail.type of a task event in the guide's examples (the detail-type is checked first).
+EVENTBRIDGE_TASK_TYPES = frozenset({"ReplicationTask", "REPLICATION_TASK"})
 CONTINUE_POST_PROCESSING = "continue-post-processing"
 MARKER_KEY = "dms_automation"
 
@@ -119,13 +126,16 @@ def parse_eventbridge_event(
     raw_detail = event.get("detail")
     detail: dict[str, Any] = raw_detail if isinstance(raw_detail, dict) else {}
     detail_type = _text(event.get("detail-type"))
-    is_task = detail_type == EVENTBRIDGE_TASK_DETAIL_TYPE or _text(detail.get("type")) == "REPLICATION_TASK"
+    detail_kind = _text(detail.get("type"))
+    is_task = detail_type == EVENTBRIDGE_TASK_DETAIL_TYPE or detail_kind in EVENTBRIDGE_TASK_TYPES
     raw_resources = event.get("resources")
     resources: list[Any] = raw_resources if isinstance(raw_resources, list) else []
     task_arn = next((r.strip() for r in resources if isinstance(r, str) and _TASK_ARN.match(r.strip())), "")
     link = _text(detail.get("resourceLink"))
     match = _LINK_IDS.search(link)
-    event_id_match = _EVENT_ID.search(_text(detail.get("eventId")))
+    event_id_match = next(
+        (m for m in (_EVENT_ID.search(_text(detail.get(key))) for key in EVENT_ID_KEYS) if m), None
+    )
     return DmsNotification(
         sns_message_id=sns_message_id or _text(event.get("id")),
         event_source=TASK_EVENT_SOURCE if is_task else detail_type,

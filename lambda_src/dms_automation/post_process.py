@@ -5,28 +5,30 @@
     {"dms_automation": "continue-post-processing", ...}  -> continue unfinished post-processing
     {"dms_automation": "reconcile"}                      -> reconcile by hand (e.g. a lost notification)
 
-What is done is decided from the run state and the described task (see ``core``).
+What is done is decided from the run state and the described task (see ``reconcile``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from dms_automation import core, notifications, runtime
+from dms_automation import notifications, reconcile, runtime
 from dms_automation.notifications import DmsNotification, Ignored
+from dms_automation.run import Clock
 
 
-def handler(event: Any, context: Any) -> dict[str, Any]:
-    run = runtime.prepare("post_process", context)
+def handler(event: Any, context: Any, clock: Clock | None = None) -> dict[str, Any]:
+    """Lambda calls it with the event and the context; ``clock`` is the run's clock (tests)."""
+    run = runtime.prepare("post_process", context, clock)
     kind = notifications.marker(event)
     if kind == notifications.CONTINUE_POST_PROCESSING:
         count = event.get("continuation", 1)
         continuation = count if isinstance(count, int) and count > 0 else 1
         token = event.get("holder")
         why = f"continuation {continuation} of run {event.get('run')}"
-        return core.reconcile(run, why, continuation, token if isinstance(token, str) else "")
+        return reconcile.reconcile(run, why, continuation, token if isinstance(token, str) else "")
     if kind == "reconcile":
-        return core.reconcile(run, "reconcile requested by hand")
+        return reconcile.reconcile(run, "reconcile requested by hand")
 
     relevant: list[DmsNotification] = []
     for item in notifications.parse_event(event):
@@ -72,4 +74,4 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     endings = [n for n in mine if n.event_id in notifications.ENDING_EVENT_IDS]
     times = [t for t in (notifications.event_time(n) for n in endings) if t is not None]
     ended_at = max(times) if len(times) == len(endings) and times else None
-    return core.reconcile(run, why, ended_at=ended_at, announced_end=bool(endings))
+    return reconcile.reconcile(run, why, ended_at=ended_at, announced_end=bool(endings))

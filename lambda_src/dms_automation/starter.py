@@ -10,18 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from dms_automation import core, notifications, runtime
+from dms_automation import notifications, runtime, start, watchdog
+from dms_automation.run import Clock
 
 
-def handler(event: Any, context: Any) -> dict[str, Any]:
-    run = runtime.prepare("starter", context)
+def handler(event: Any, context: Any, clock: Clock | None = None) -> dict[str, Any]:
+    """Lambda calls it with the event and the context; ``clock`` is the run's clock (tests)."""
+    run = runtime.prepare("starter", context, clock)
     kind = notifications.marker(event)
     if kind == notifications.WATCHDOG:
-        return core.watchdog(run)
+        return watchdog.watchdog(run)
     if kind in (notifications.PAUSE, notifications.RESUME):
-        return core.set_paused(run, kind == notifications.PAUSE)
+        return watchdog.set_paused(run, kind == notifications.PAUSE)
     if notifications.is_schedule_trigger(event):
-        return core.start(run)
+        return start.start(run)
     run.log.warning(
         "event-ignored",
         seen={"keys": sorted(event)[:20] if isinstance(event, dict) else type(event).__name__},

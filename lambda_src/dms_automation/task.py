@@ -274,28 +274,39 @@ def run_report(dms: Any, task: TaskState, max_pages: int = 20) -> dict[str, Any]
 # https://docs.aws.amazon.com/dms/latest/APIReference/API_ReplicationTask.html). DMS writes the
 # values as "Stop Reason <NAME>". A full load is finished only when DMS says so; a CDC migration
 # (full-load-and-cdc, cdc) never stops by itself, so a stop by hand (NORMAL, the cutover) or at
-# a configured stop point is its end. Everything else (low disk or memory, recoverable or fatal
-# errors, a full load stopped by hand, a failed task) is a failure for every type.
+# the configured CDC stop position (CdcStopPosition: server or commit time) is its end.
+# Everything else (low disk or memory, recoverable or fatal errors, a full load stopped by hand, a
+# failed task) is a failure for every type.
 FINISHED_REASONS = {
     FULL_LOAD: frozenset({"FULL_LOAD_ONLY_FINISHED"}),
-    "full-load-and-cdc": frozenset(
-        {
-            "NORMAL",
-            "STOPPED_AFTER_FULL_LOAD",
-            "STOPPED_AFTER_CACHED_EVENTS",
-            "STOPPED_AT_SERVER_TIME",
-            "STOPPED_AT_COMMIT_TIME",
-        }
-    ),
+    "full-load-and-cdc": frozenset({"NORMAL", "STOPPED_AT_SERVER_TIME", "STOPPED_AT_COMMIT_TIME"}),
     "cdc": frozenset({"NORMAL", "STOPPED_AT_SERVER_TIME", "STOPPED_AT_COMMIT_TIME"}),
 }
+# Pause points of a full-load-and-cdc task, set by the user in the task's full-load settings
+# (DMS user guide, "Full-load task settings",
+# https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Tasks.CustomizingTasks.TaskSettings.FullLoad.html):
+# StopTaskCachedChangesNotApplied stops "before cached changes are applied"
+# (STOPPED_AFTER_FULL_LOAD), StopTaskCachedChangesApplied "after a full load completes and cached
+# changes are applied" (STOPPED_AFTER_CACHED_EVENTS). The migration is not over: resuming the task
+# (resume-processing) continues it, and ongoing replication follows. Such a run is post-processed
+# like every ending (the copy holds production rows), then reported as paused: neither finished
+# nor failed (docs/design.md, "What counts as finished").
+PAUSE_REASONS = {"full-load-and-cdc": frozenset({"STOPPED_AFTER_FULL_LOAD", "STOPPED_AFTER_CACHED_EVENTS"})}
 
 
 @dataclass(frozen=True)
 class Outcome:
+    """``finished``: the run did what it was started for. ``paused``: it stopped at a pause point
+    the user set (``PAUSE_REASONS``), cleanly; neither is a failure. Anything else is."""
+
     finished: bool
     reason: str
     errored_tables: tuple[str, ...] = ()
+    paused: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return not (self.finished or self.paused)
 
 
 def stop_reason_name(raw: str) -> str:
@@ -313,11 +324,14 @@ def outcome(task: TaskState, report: dict[str, Any] | None = None) -> Outcome:
         return Outcome(
             False, f"task failed: {task.last_failure_message or reason or 'no failure message'}", errored
         )
-    if reason not in FINISHED_REASONS.get(task.migration_type, frozenset()):
+    paused = reason in PAUSE_REASONS.get(task.migration_type, frozenset())
+    if not paused and reason not in FINISHED_REASONS.get(task.migration_type, frozenset()):
         return Outcome(False, f"stopped with reason {reason or 'unknown'} ({task.migration_type})", errored)
     percent = task.stats.get("FullLoadProgressPercent")
     if task.migration_type == FULL_LOAD and percent is not None and int(percent) < 100:
         return Outcome(False, f"full load stopped at {percent}%", errored)
     if tables_errored:
         return Outcome(False, f"{tables_errored} table(s) errored ({reason})", errored)
+    if paused:
+        return Outcome(False, reason, paused=True)
     return Outcome(True, reason)

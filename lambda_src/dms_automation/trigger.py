@@ -1,7 +1,7 @@
 """The EventBridge trigger rule: its enabled/disabled state, which follows the run state.
 
 The rule carries no state of its own: what the automation is doing lives in the run state
-(``state``), and the rule is enabled or disabled to match it (``core.Run.sync_rule``). The
+(``state``), and the rule is enabled or disabled to match it (``run.Run.sync_rule``). The
 only attribute of the rule the Lambdas change is listed in ``WRITTEN``; the module lists the
 same in the rule's ``ignore_changes`` so that ``terraform apply`` never undoes it (a test ties
 the two lists together).

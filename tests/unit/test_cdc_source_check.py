@@ -237,3 +237,26 @@ def test_the_check_settings_are_refused_before_any_aws_call(
     with pytest.raises(ConfigError, match=wrong):
         starter.handler(TICK, context)
     assert not world.calls
+
+
+def test_a_cancelled_assessment_run_refuses_the_start_and_is_not_waited_for(
+    world: World, context: FakeContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "cancelling": the run was cancelled (CancelReplicationTaskAssessmentRun,
+    API_ReplicationTaskAssessmentRun.html), so the source is unchecked. The starter neither waits
+    for it as if it were under way nor starts a new run behind the canceller's back: it refuses,
+    like a run that did not run, until the run is deleted."""
+    cdc_task(world, monkeypatch)
+    world.assessments.run_error = "cancelling"
+    with pytest.raises(CdcSourceNotReadyError, match=r"was cancelled .*delete assessment run"):
+        starter.handler(TICK, context)
+    assert "StartReplicationTask" not in world.calls and world.rule_enabled()
+    reads = world.count("DescribeReplicationTaskAssessmentRuns")
+    with pytest.raises(CdcSourceNotReadyError):
+        starter.handler(TICK, context)  # the next tick: still refused, no second assessment
+    assert world.count("DescribeReplicationTaskAssessmentRuns") == reads + 1  # read once, not waited on
+    assert len(started_runs(world)) == 1
+    world.assessments.run_error = ""
+    world.assessments.delete_runs()  # the operator deletes it: the next tick checks again
+    assert starter.handler(TICK, context)["action"] == "started"
+    assert len(started_runs(world)) == 2

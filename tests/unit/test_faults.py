@@ -8,12 +8,12 @@ flight. Every case asserts the rule, the task, and whether an error was raised.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from dms_automation import after_load, aws, core, post_process, starter
+from dms_automation import after_load, aws, post_process, starter
 from dms_automation.config import ConfigError
 from dms_automation.errors import (
     PostProcessingError,
@@ -25,6 +25,7 @@ from dms_automation.errors import (
     TriggerNotFoundError,
     WatchdogAlarm,
 )
+from dms_automation.run import Clock
 from tests.unit.harness import TASK_ID, FakeContext, Fault, ProcessDied, World, sample
 
 TICK = sample("eventbridge_scheduled_event.json")
@@ -41,9 +42,10 @@ def sns_with(message: str) -> dict[str, Any]:
     return event
 
 
-def later(monkeypatch: pytest.MonkeyPatch, minutes: float) -> None:
-    now = core.utcnow()
-    monkeypatch.setattr(core, "utcnow", lambda: now + timedelta(minutes=minutes))
+def later(minutes: float) -> Clock:
+    """A run's clock that many minutes from now: the handlers given it decide at that time."""
+    now = datetime.now(UTC)
+    return lambda: now + timedelta(minutes=minutes)
 
 
 @pytest.fixture
@@ -190,11 +192,11 @@ def test_process_dying_between_disable_and_start_is_recovered_by_the_watchdog(
         starter.handler(TICK, context)
     assert not world.rule_enabled() and world.task.status == "stopped"
     assert starter.handler(WATCHDOG, context)["why"] == "starting"  # within the dead starter's lease
-    later(monkeypatch, 17)  # the lease (Lambda's 15 minutes and a margin) ran out: the start died
-    assert starter.handler(WATCHDOG, context)["action"] == "rearmed"
+    clock = later(17)  # the lease (Lambda's 15 minutes and a margin) ran out: the start died
+    assert starter.handler(WATCHDOG, context, clock)["action"] == "rearmed"
     armed_and_idle(world)
     assert any(line["decision"] == "watchdog-repair" and line["level"] == "WARNING" for line in log_lines())
-    assert starter.handler(TICK, context)["action"] == "started"  # the next tick runs normally
+    assert starter.handler(TICK, context, clock)["action"] == "started"  # the next tick runs normally
     assert len(world.starts()) == 2 and world.task.status == "running"
 
 
@@ -206,9 +208,9 @@ def test_process_dying_between_claim_and_disable_is_released_when_its_lease_ends
         starter.handler(TICK, context)
     assert world.rule_enabled() and world.starts() == [] and world.phase() == "starting"
     assert starter.handler(TICK, context)["why"] == "starting"  # a tick inside the lease starts nothing
-    later(monkeypatch, 17)
-    assert starter.handler(WATCHDOG, context)["action"] == "rearmed"
-    assert starter.handler(TICK, context)["action"] == "started"
+    clock = later(17)
+    assert starter.handler(WATCHDOG, context, clock)["action"] == "rearmed"
+    assert starter.handler(TICK, context, clock)["action"] == "started"
 
 
 def test_watchdog_leaves_a_run_in_flight_alone(world: World, context: FakeContext) -> None:
@@ -223,9 +225,9 @@ def test_watchdog_waits_for_a_late_notification_then_alarms(
     a_run_ended(world, context)
     assert starter.handler(WATCHDOG, context)["why"] == "awaiting-post-process"
     assert not world.rule_enabled()  # not re-armed before post-processing
-    later(monkeypatch, 61)
+    clock = later(61)
     with pytest.raises(WatchdogAlarm, match="never began"):
-        starter.handler(WATCHDOG, context)
+        starter.handler(WATCHDOG, context, clock)
     assert not world.rule_enabled()
 
 
@@ -307,11 +309,11 @@ def test_post_processing_timing_out_blocks_the_watchdog_then_alarms_and_a_retry_
     assert not world.rule_enabled() and world.phase() == "post-processing"
     assert starter.handler(WATCHDOG, context)["why"] == "post-processing"
     assert not world.rule_enabled()
-    later(monkeypatch, 20)
+    clock = later(20)
     with pytest.raises(WatchdogAlarm, match="no progress"):
-        starter.handler(WATCHDOG, context)
+        starter.handler(WATCHDOG, context, clock)
     monkeypatch.setattr(after_load, "run_post_processing", lambda *a, **k: True)
-    assert post_process.handler(STOPPED, context)["action"] == "rearmed"
+    assert post_process.handler(STOPPED, context, clock)["action"] == "rearmed"
     armed_and_idle(world)
 
 

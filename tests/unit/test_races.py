@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from dms_automation import after_load, aws, core, post_process, starter
+from dms_automation import after_load, aws, post_process, starter
 from dms_automation.errors import NotSettledError
+from dms_automation.run import DEFAULT_LEASE, LEASE_MARGIN
 from tests.unit.harness import FakeContext, Fault, World, sample
 
 TICK = sample("eventbridge_scheduled_event.json")
@@ -79,11 +80,11 @@ def test_a_start_that_never_happened_is_released_when_its_lease_runs_out(
     world.call_faults.append(Fault("StartReplicationTask", crash=True, calls={1}))
     with pytest.raises(BaseException, match="process died"):
         starter.handler(TICK, context)
-    now = core.utcnow()
-    monkeypatch.setattr(core, "utcnow", lambda: now + (core.DEFAULT_LEASE + core.LEASE_MARGIN) / 2)
-    assert starter.handler(WATCHDOG, context)["why"] == "starting"
-    monkeypatch.setattr(core, "utcnow", lambda: now + core.DEFAULT_LEASE + 2 * core.LEASE_MARGIN)
-    assert starter.handler(WATCHDOG, context)["action"] == "rearmed"
+    now = datetime.now(UTC)
+    within = (DEFAULT_LEASE + LEASE_MARGIN) / 2
+    assert starter.handler(WATCHDOG, context, lambda: now + within)["why"] == "starting"
+    past = DEFAULT_LEASE + 2 * LEASE_MARGIN
+    assert starter.handler(WATCHDOG, context, lambda: now + past)["action"] == "rearmed"
     assert world.rule_enabled() and world.phase() == "idle"
 
 

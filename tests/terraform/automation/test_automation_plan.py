@@ -251,7 +251,7 @@ def test_only_this_topic_and_these_rules_may_send_to_the_dead_letter_queue() -> 
 def _eventbridge_sample(name: str) -> dict[str, Any]:
     """A tests/events sample naming the planned task instead of the sample's."""
     text = repo_path("tests", "events", name).read_text()
-    sample_task = "arn:aws:dms:eu-west-1:123456789012:task:7WMLJ3VAZQMXIMAKBYUSFZ5VIU"
+    sample_task = "arn:aws:dms:us-east-1:012345678901:task:AAAABBBB0CCCCDDDDEEEEE1FFFF2GGG3FFFFFF3"
     event: dict[str, Any] = json.loads(text.replace(sample_task, TASK_ARN))
     return event
 
@@ -273,7 +273,12 @@ def test_dms_events_reach_the_post_process_lambda_through_eventbridge_too(name: 
     # and neither an instance's events nor another task's. EventBridge's matching as moto
     # implements it (TestEventPattern is not implemented by moto).
     matcher = EventPattern.load(rule["event_pattern"])
-    for sample in ("eventbridge_dms_task_stopped.json", "eventbridge_dms_task_failed.json"):
+    for sample in (
+        "eventbridge_dms_task_started.json",
+        "eventbridge_dms_task_started_eventid.json",
+        "eventbridge_dms_task_stopped.json",
+        "eventbridge_dms_task_failed.json",
+    ):
         event = _eventbridge_sample(sample)
         assert matcher.matches_event(event), sample
         other = {**event, "resources": [TASK_ARN.replace("ABCDEFGH", "ZZZZZZZZ")]}
