@@ -60,7 +60,14 @@ def load(db: Database) -> list[dict[str, Any]]:
             "strategy": "fixed",
             "options": {"value": "0"},
         },
-        {"schema": s, "table": "customers", "column": "full_name", "strategy": "hash", "where": "dms"},
+        {
+            "schema": s,
+            "table": "customers",
+            "column": "full_name",
+            "strategy": "hash",
+            "where": "dms",
+            "options": {"allow_unkeyed_hash": True},
+        },
     ]
 
 

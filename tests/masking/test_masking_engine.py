@@ -455,7 +455,16 @@ def test_changed_rules_within_one_run_are_refused_rather_than_masking_twice(db: 
 def test_dms_rules_are_left_to_dms(db: Database) -> None:
     original = load_people(db, [1, 2, 3])
     rules = parse_rules(
-        [{"schema": db.schema, "table": "people", "column": "ssn", "strategy": "hash", "where": "dms"}]
+        [
+            {
+                "schema": db.schema,
+                "table": "people",
+                "column": "ssn",
+                "strategy": "hash",
+                "where": "dms",
+                "options": {"allow_unkeyed_hash": True},
+            }
+        ]
     )
 
     progress = run(rules, db.factory, "dms-only", progress_schema=db.progress_schema)

@@ -253,7 +253,8 @@ def plan_tables(cursor: Any, rules: Iterable[MaskingRule], key: MaskingKey | Non
             if info.name.lower() in (k.lower() for k in keys):
                 raise MaskingRuleError(
                     f"masking rule {rule.name!r}: {rule.column} is part of the primary key, which after-load "
-                    'masking walks; mask it in DMS (where = "dms", strategy hash) instead'
+                    'masking walks; mask it in DMS instead (where = "dms": randomize_digits, mask_digits, '
+                    "or DMS's unkeyed hash with options.allow_unkeyed_hash)"
                 )
             sql, values = expression(rule, info, key)
             assignments.append(f"{quote(info.name)} = {sql}")

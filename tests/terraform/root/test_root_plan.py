@@ -102,10 +102,12 @@ def test_baseline_path_with_masking_wires_rules_network_and_secret() -> None:
     changes = plan.resource_changes
     # DMS masking: in the created task's table mappings, after the selection rule.
     rules = json.loads(outputs_of(plan)["table_mappings"])["rules"]
-    assert [r["rule-type"] for r in rules] == ["selection", "transformation"]
-    assert rules[1]["rule-action"] == "data-masking-hash-mask"
+    assert [r["rule-type"] for r in rules] == ["selection", "transformation", "transformation"]
+    # DMS's unkeyed hash (opted in) is 64 characters: the column is widened first.
+    assert [r["rule-action"] for r in rules[1:]] == ["change-data-type", "data-masking-hash-mask"]
+    assert rules[1]["data-type"] == {"type": "string", "length": 64}
     locator = {"schema-name": "HR", "table-name": "EMPLOYEES", "column-name": "SSN"}
-    assert rules[1]["object-locator"] == locator
+    assert rules[1]["object-locator"] == rules[2]["object-locator"] == locator
     task = changes["module.dms_automation.module.baseline[0].aws_dms_replication_task.this"]
     assert json.loads(task["change"]["after"]["table_mappings"])["rules"] == rules
     # DMS applies data-masking rules from replication engine 3.5.4 on.
@@ -219,7 +221,14 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "create_baseline": True,
         "table_selection": [{"schema": "HR"}],
         "masking_rules": [
-            {"schema": "HR", "table": "EMPLOYEES", "column": "SSN", "strategy": "hash", "where": "dms"},
+            {
+                "schema": "HR",
+                "table": "EMPLOYEES",
+                "column": "SSN",
+                "strategy": "hash",
+                "where": "dms",
+                "options": {"allow_unkeyed_hash": True},
+            },
             {"schema": "HR", "table": "EMPLOYEES", "column": "EMAIL", "strategy": "fake_email"},
         ],
     },
