@@ -78,8 +78,12 @@ def mask_after_load(
     secretsmanager: Any = None,
     connection_factory: Callable[[], Any] | None = None,
     ssm: Any = None,
+    log: DecisionLog | None = None,
 ) -> Progress:
     """Apply the after-load masking rules to the database of ``MASKING_SECRET_ARN``.
+
+    Progress and the coverage check are written to ``log`` (default: a decision log of the
+    post-process function, with the context's request id and ``REPLICATION_TASK_ARN``).
 
     Environment: ``MASKING_RULES_PARAMETER`` (the SSM parameter modules/automation writes the
     rules to, see ``document``) or ``MASKING_RULES`` (the rules' JSON; both empty or unset:
@@ -93,6 +97,11 @@ def mask_after_load(
     the first run stores a generated key).
     """
     env = os.environ if environ is None else environ
+    log = log or DecisionLog(
+        "post_process",
+        str(getattr(context, "aws_request_id", "") or ""),
+        task_arn=env.get("REPLICATION_TASK_ARN", ""),
+    )
     loaded = document.load(env, ssm)
     default_where, settings = "after_load", CoverageSettings()
     if isinstance(loaded, dict):
@@ -140,9 +149,10 @@ def mask_after_load(
         chunk_rows=_int_env(env, "MASKING_CHUNK_ROWS", DEFAULT_CHUNK_ROWS),
         progress_schema=progress_schema,
         key=key,
+        log=log,
     )
     if progress.done:
-        check_coverage(progress, every_rule, connection_factory, settings, progress_schema, context)
+        check_coverage(progress, every_rule, connection_factory, settings, progress_schema, context, log)
     return progress
 
 
@@ -153,13 +163,14 @@ def check_coverage(
     settings: CoverageSettings,
     progress_schema: str = DEFAULT_PROGRESS_SCHEMA,
     context: Any = None,
+    log: DecisionLog | None = None,
 ) -> list[str]:
     """Run the coverage check after a masked load: sets ``progress.uncovered``, writes one
     ``masking-coverage`` decision line (the UnmaskedColumns metric counts ``uncovered_count``) and
     raises ``UnmaskedColumnsError`` when ``settings.fail`` and a column is left unmasked."""
     uncovered = coverage(connection_factory, rules, settings.patterns, settings.schemas, [progress_schema])
     progress.uncovered = uncovered
-    log = DecisionLog("post_process", str(getattr(context, "aws_request_id", "") or ""))
+    log = log or DecisionLog("post_process", str(getattr(context, "aws_request_id", "") or ""))
     fields: dict[str, Any] = {
         "seen": f"run {progress.run_id}: {len(uncovered)} column(s) that look sensitive and no rule masks",
         "uncovered_count": len(uncovered),

@@ -20,6 +20,11 @@ per-chunk costs stay a small share of the chunk's own work: measured on 2 vCPUs,
 ~20 ms (most of the overhead; larger chunks amortise it, at the price of longer locks) and the bound
 lookup ~5 ms, against 100-200 ms for the ``UPDATE`` itself. ``python -m scripts.bench_masking``
 compares the engine with one unchunked ``UPDATE`` of the whole table.
+
+Progress is written as decision lines (``log.DecisionLog``, JSON on standard output like every other
+decision of the Lambdas): ``masking-table`` when a table is finished, then ``masking-paused`` or
+``masking-done`` with the run's summary. Lambda ships standard output whatever the log level, where
+a ``logging`` record at INFO would be dropped by the Python runtime's default WARNING level.
 """
 
 from __future__ import annotations
@@ -27,17 +32,16 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from dms_automation.log import DecisionLog
+
 from .key import MaskingKey
 from .rules import MaskingRule, MaskingRuleError
 from .sql import ColumnInfo, expression, quote
-
-logger = logging.getLogger(__name__)
 
 PROGRESS_TABLE = "dms_automation_masking_progress"
 DEFAULT_PROGRESS_SCHEMA = "dms_automation"
@@ -303,10 +307,12 @@ def run(
     progress_schema: str = DEFAULT_PROGRESS_SCHEMA,
     clock: Callable[[], float] = time.monotonic,
     key: MaskingKey | None = None,
+    log: DecisionLog | None = None,
 ) -> Progress:
     """Mask every after-load rule's column; returns when done, or before ``deadline`` (a ``clock()`` time).
 
-    ``key``: the HMAC key of ``hash`` and ``fake_email`` rules (``key.read_key``).
+    ``key``: the HMAC key of ``hash`` and ``fake_email`` rules (``key.read_key``). ``log``: where the
+    progress lines go (default: standard output, without a request id).
 
     ``Progress.done`` is False when time ran out: call again with the same ``run_id`` (a fresh
     invocation) to continue. Calling again after it is done changes nothing. Raises
@@ -318,6 +324,7 @@ def run(
         raise ValueError(f"run_id must be 1-255 characters, got {run_id!r}")
     if chunk_rows < 1:
         raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    log = log or DecisionLog("masking", "")
     progress = Progress(run_id=run_id, done=False)
     if not group_rules(rules):
         progress.done = True
@@ -346,10 +353,32 @@ def run(
                     slowest,
                 )
                 if not finished:
-                    logger.info(json.dumps({"masking": "paused", **progress.summary()}))
+                    log.info(
+                        "masking-paused",
+                        seen=f"run {run_id}: {state.name} masked up to its last recorded chunk",
+                        done="paused; the next invocation of the same run resumes after that chunk",
+                        why="the invocation is close to its time limit",
+                        progress=progress.summary(),
+                    )
                     return progress
+                log.info(
+                    "masking-table",
+                    seen=f"run {run_id}: {state.name} ({', '.join(state.columns)})",
+                    done="already masked by an earlier invocation"
+                    if state.skipped
+                    else f"masked {state.rows_changed} row(s) in {state.chunks} chunk(s)",
+                    why="after-load masking rules name this table",
+                    rows_changed=state.rows_changed,
+                    chunks=state.chunks,
+                )
         progress.done = True
-        logger.info(json.dumps({"masking": "done", **progress.summary()}))
+        log.info(
+            "masking-done",
+            seen=f"run {run_id}: {len(progress.tables)} table(s)",
+            done=f"masked {progress.rows_changed} row(s)",
+            why="every after-load masking rule is applied",
+            progress=progress.summary(),
+        )
         return progress
     finally:
         with contextlib.suppress(Exception):
