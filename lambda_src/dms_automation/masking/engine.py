@@ -151,12 +151,14 @@ class _Statements:
             next_last_key=f"{select} {after} ORDER BY {descending} LIMIT 1",
             first_update=f"{update} {_at_most(keys)}",
             next_update=f"{update} {_after(keys)} AND {_at_most(keys)}",
+            # The new values are bound twice rather than read back with VALUES(col), which MySQL
+            # deprecates from 8.0.20 (its replacement, a row alias, is MySQL-only): this form is
+            # the same statement on MariaDB, MySQL 8 and Aurora MySQL 3.
             progress=(
                 f"INSERT INTO {progress_table} "
                 "(run_id, schema_name, table_name, fingerprint, last_key, done, rows_changed, chunks) "
                 "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE "
-                "last_key = VALUES(last_key), done = VALUES(done), rows_changed = VALUES(rows_changed), "
-                "chunks = VALUES(chunks)"
+                "last_key = %s, done = %s, rows_changed = %s, chunks = %s"
             ),
         )
 
@@ -449,18 +451,14 @@ def _mask_table(
             new_last = last if upper is None else tuple(upper)
             state.rows_changed += changed
             state.chunks += 1 if upper is not None else 0
+            recorded = (
+                None if new_last is None else _encode_key(new_last),
+                1 if final else 0,
+                state.rows_changed,
+                state.chunks,
+            )
             cursor.execute(
-                statements.progress,
-                (
-                    run_id,
-                    plan.schema,
-                    plan.table,
-                    plan.fingerprint,
-                    None if new_last is None else _encode_key(new_last),
-                    1 if final else 0,
-                    state.rows_changed,
-                    state.chunks,
-                ),
+                statements.progress, (run_id, plan.schema, plan.table, plan.fingerprint, *recorded, *recorded)
             )
             connection.commit()
         except Exception as error:
