@@ -136,6 +136,17 @@ def test_baseline_path_with_masking_wires_rules_network_and_secret() -> None:
     assert service["private_dns_enabled"] is True
     assert baseline + "aws_vpc_security_group_ingress_rule.vpc_endpoints_from_clients[0]" in changes
     assert "module.dms_automation.aws_vpc_security_group_egress_rule.masking_to_secrets_manager[0]" in changes
+    # The Lambda masks as a user the preparation creates with the after-load rules' schemas only
+    # (EMAIL, after load; SSN is masked by DMS), never as the cluster's master user.
+    masking_secret = changes[baseline + "aws_secretsmanager_secret.masking[0]"]["change"]
+    assert masking_secret["after"]["name"] == "dms-masking"
+    invocation = changes[baseline + "aws_lambda_invocation.prepare_databases[0]"]["change"]["after"]
+    user = json.loads(invocation["triggers"]["masking_user"])
+    assert (user["schemas"], user["coverage_schemas"]) == (["HR"], ["HR"])
+    config = plan._raw["configuration"]["root_module"]["module_calls"]["dms_automation"]["module"]
+    secret_refs = config["module_calls"]["automation"]["expressions"]["masking_secret_arn"]["references"]
+    assert "module.baseline[0].masking_secret_arn" in secret_refs
+    assert not [r for r in secret_refs if "master" in r]
 
 
 @pytest.mark.parametrize(
@@ -257,6 +268,7 @@ ROOT_SET = {
 }
 COMPUTED = {
     "extra_table_mapping_rules",
+    "masking_user",
     "target_allowed_security_group_ids",
     "vpc_endpoint_client_security_group_ids",
 }
