@@ -53,6 +53,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from dms_automation import aws
 from dms_automation.log import DecisionLog
 
 _ORACLE_USER = re.compile(r"^[A-Z][A-Z0-9_]{0,29}$")
@@ -431,7 +432,9 @@ def prepare(
         raise PreparationError("the event names neither a source nor a target to prepare")
     done: dict[str, Any] = {}
     for name, side in sides.items():
-        master = json.loads(secretsmanager.get_secret_value(SecretId=side.master_secret_arn)["SecretString"])
+        master = json.loads(
+            aws.call(secretsmanager.get_secret_value, SecretId=side.master_secret_arn)["SecretString"]
+        )
         if not master.get("username") or "password" not in master:
             raise PreparationError(
                 f"the {name} master secret {side.master_secret_arn} lacks username or password"
@@ -440,8 +443,10 @@ def prepare(
             secret_password = password()
             runner = prepare_target if name == "target" else prepare_source
             count = runner(side, master, secret_password, connect[name])
-            secretsmanager.put_secret_value(
-                SecretId=side.dms_secret_arn, SecretString=dms_secret(side, engines[name], secret_password)
+            aws.call(
+                secretsmanager.put_secret_value,
+                SecretId=side.dms_secret_arn,
+                SecretString=dms_secret(side, engines[name], secret_password),
             )
             done[name] = {
                 "user": side.username,
@@ -459,7 +464,8 @@ def prepare(
             user = side.masking
             secret_password = password()
             count = prepare_masking_user(side, master, secret_password, connect[name])
-            secretsmanager.put_secret_value(
+            aws.call(
+                secretsmanager.put_secret_value,
                 SecretId=user.secret_arn,
                 SecretString=dms_secret(side, engines[name], secret_password, username=user.username),
             )
@@ -479,13 +485,11 @@ def prepare(
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
-    import boto3
-
     log = DecisionLog("db_prep", str(getattr(context, "aws_request_id", "") or ""))
     if not isinstance(event, Mapping):
         raise PreparationError("the event must be an object")
     try:
-        return prepare(event, boto3.client("secretsmanager"), log)
+        return prepare(event, aws.client("secretsmanager"), log)
     except Exception as error:
         log.error("database-preparation-failed", error=str(error), done="nothing more", why="see the error")
         raise
