@@ -127,7 +127,7 @@ def test_the_masking_user_masks_and_checks_coverage_and_can_do_nothing_else(db: 
             key = client.create_secret(Name="masking-key", SecretString="k" * 64)["ARN"]
             env = {
                 "MASKING_RULES": json.dumps(
-                    {"version": 1, "rules": rules, "coverage": {"schemas": [s, other]}}
+                    {"version": 1, "rules": rules, "coverage": {"schemas": [s, other, secret_schema]}}
                 ),
                 "MASKING_SECRET_ARN": event["target"]["masking"]["secret_arn"],
                 "MASKING_KEY_SECRET": key,
@@ -137,6 +137,8 @@ def test_the_masking_user_masks_and_checks_coverage_and_can_do_nothing_else(db: 
             assert progress.done and progress.rows_changed == 2
             # The other schema's columns are visible to the coverage check, though not its rows.
             assert progress.uncovered == [f"{other}.leads.email"]
+            # A schema the user was not granted is reported as unseen, not passed as covered.
+            assert progress.unseen_schemas == [secret_schema]
             again = mask_after_load("run-1", None, env, secretsmanager=client)  # a duplicate delivery
             assert again.done and again.tables[0].skipped
         masked = db.execute(f"SELECT email, phone FROM `{s}`.people ORDER BY id")

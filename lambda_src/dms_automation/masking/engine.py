@@ -76,6 +76,8 @@ class Progress:
     tables: list[TableProgress] = field(default_factory=list)
     # schema.table.column of sensitive-looking columns no rule covers (None: not checked).
     uncovered: list[str] | None = None
+    # Schemas the coverage check could not see (no privilege there, or missing).
+    unseen_schemas: list[str] = field(default_factory=list)
 
     @property
     def rows_changed(self) -> int:
@@ -85,6 +87,8 @@ class Progress:
         report: dict[str, Any] = {}
         if self.uncovered is not None:
             report = {"uncovered_count": len(self.uncovered), "uncovered_columns": self.uncovered[:200]}
+            if self.unseen_schemas:
+                report["unseen_schemas"] = self.unseen_schemas
         return {
             **report,
             "run_id": self.run_id,
