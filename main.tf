@@ -12,6 +12,7 @@ module "baseline" {
   kms_key_arn            = var.kms_key_arn
   migration_refresh_type = var.migration_refresh_type
 
+  masking_user            = local.after_load_masking ? { schemas = distinct([for r in var.masking_rules : r.schema if coalesce(r.where, var.masking_default_where) == "after_load"]), coverage_schemas = coalescelist(var.masking_coverage_schemas, distinct([for r in var.masking_rules : r.schema])) } : null
   oracle_driver_layer_arn = var.baseline.oracle_driver_layer_arn
   prepare_databases       = var.baseline.prepare_databases
   source_dms_username     = var.baseline.source_dms_username
@@ -240,7 +241,7 @@ module "automation" {
   masking_coverage_schemas          = var.masking_coverage_schemas
   fail_on_unmasked_columns          = var.fail_on_unmasked_columns
   masking_secret_arn = (
-    var.create_baseline ? (local.after_load_masking ? module.baseline[0].target_master_secret_arn : null) : var.masking_secret_arn
+    var.create_baseline ? (local.after_load_masking ? module.baseline[0].masking_secret_arn : null) : var.masking_secret_arn
   )
   masking_vpc_config = (
     var.create_baseline

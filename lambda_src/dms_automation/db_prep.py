@@ -21,17 +21,26 @@ The password is set in the database before the secret is written, so a failure l
 secret and the function can simply run again (every run resets the password: it is safe to run
 twice). It returns what it did, never a password: Terraform keeps the result in its state.
 
+On the target it also creates the user after-load masking connects as (``masking``), with only
+what the masking engine does (``masking_statements``), and writes that user's secret the same way:
+the post-process Lambda never connects as the cluster's master user.
+
 The event, built by Terraform (ARNs, host names and names only)::
 
     {"target": {"master_secret_arn", "dms_secret_arn", "host", "port", "dbname", "username",
-                "schemas": [...]},
+                "schemas": [...],
+                "masking": {"secret_arn", "username", "schemas": [...], "coverage_schemas": [...],
+                            "progress_schema"}},
      "source": {"master_secret_arn", "dms_secret_arn", "host", "port", "dbname", "username",
                 "cdc": true|false}}
 
-Either side may be absent (its DMS secret was given by the user). The MySQL side uses PyMySQL
-(in the package); the Oracle side uses python-oracledb in thin mode, which is *not* in the
-package (its wheels are compiled per platform, and the package is a pure-Python, byte-reproducible
-zip): give the function a Lambda layer with it (modules/baseline ``oracle_driver_layer_arn``).
+Either side may be absent (its DMS secret was given by the user); the target's DMS user
+(``dms_secret_arn``, ``username``) may be absent when only the masking user is prepared.
+
+The MySQL side uses PyMySQL (in the package); the Oracle side uses python-oracledb in thin mode,
+which is *not* in the package (its wheels are compiled per platform, and the package is a
+pure-Python, byte-reproducible zip): give the function a Lambda layer with it
+(modules/baseline ``oracle_driver_layer_arn``).
 """
 
 from __future__ import annotations
@@ -44,6 +53,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from dms_automation import aws
 from dms_automation.log import DecisionLog
 
 _ORACLE_USER = re.compile(r"^[A-Z][A-Z0-9_]{0,29}$")
@@ -69,6 +79,39 @@ def new_password(choice: Callable[[str], str] = secrets.choice) -> str:
     return choice(letters) + "".join(choice(letters + string.digits) for _ in range(PASSWORD_LENGTH - 1))
 
 
+def _names(raw: Any, where: str) -> tuple[str, ...]:
+    names = raw or []
+    if not isinstance(names, list) or not all(isinstance(s, str) for s in names):
+        raise PreparationError(f"{where} must be a list of names")
+    return tuple(names)
+
+
+@dataclass(frozen=True)
+class MaskingUser:
+    """The target user after-load masking connects as, and the secret Terraform created for it."""
+
+    secret_arn: str
+    username: str
+    schemas: tuple[str, ...]
+    coverage_schemas: tuple[str, ...] = ()
+    progress_schema: str = "dms_automation"
+
+    @classmethod
+    def from_event(cls, raw: Any) -> MaskingUser:
+        if not isinstance(raw, Mapping):
+            raise PreparationError("event.target.masking must be an object")
+        missing = [k for k in ("secret_arn", "username", "schemas") if not raw.get(k)]
+        if missing:
+            raise PreparationError(f"event.target.masking lacks {', '.join(missing)}")
+        return cls(
+            secret_arn=str(raw["secret_arn"]),
+            username=str(raw["username"]),
+            schemas=_names(raw["schemas"], "event.target.masking.schemas"),
+            coverage_schemas=_names(raw.get("coverage_schemas"), "event.target.masking.coverage_schemas"),
+            progress_schema=str(raw.get("progress_schema") or "dms_automation"),
+        )
+
+
 @dataclass(frozen=True)
 class Side:
     master_secret_arn: str
@@ -79,28 +122,35 @@ class Side:
     username: str
     cdc: bool = False
     schemas: tuple[str, ...] = field(default_factory=tuple)
+    masking: MaskingUser | None = None
 
     @classmethod
     def from_event(cls, name: str, raw: Any) -> Side:
         if not isinstance(raw, Mapping):
             raise PreparationError(f"event.{name} must be an object")
-        missing = [
-            k for k in ("master_secret_arn", "dms_secret_arn", "host", "port", "username") if not raw.get(k)
-        ]
+        masking = MaskingUser.from_event(raw["masking"]) if name == "target" and raw.get("masking") else None
+        # The target may carry only the masking user; otherwise the DMS user is required.
+        dms_keys = (
+            ()
+            if masking and not (raw.get("dms_secret_arn") or raw.get("username"))
+            else (
+                "dms_secret_arn",
+                "username",
+            )
+        )
+        missing = [k for k in ("master_secret_arn", *dms_keys, "host", "port") if not raw.get(k)]
         if missing:
             raise PreparationError(f"event.{name} lacks {', '.join(missing)}")
-        schemas = raw.get("schemas") or []
-        if not isinstance(schemas, list) or not all(isinstance(s, str) for s in schemas):
-            raise PreparationError(f"event.{name}.schemas must be a list of names")
         return cls(
             master_secret_arn=str(raw["master_secret_arn"]),
-            dms_secret_arn=str(raw["dms_secret_arn"]),
+            dms_secret_arn=str(raw.get("dms_secret_arn") or ""),
             host=str(raw["host"]),
             port=int(raw["port"]),
             dbname=str(raw.get("dbname") or ""),
-            username=str(raw["username"]),
+            username=str(raw.get("username") or ""),
             cdc=bool(raw.get("cdc", False)),
-            schemas=tuple(schemas),
+            schemas=_names(raw.get("schemas"), f"event.{name}.schemas"),
+            masking=masking,
         )
 
 
@@ -138,6 +188,55 @@ def mysql_statements(
     targets = [f"`{s}`.*" for s in names] or ["*.*"]
     statements += [(f"GRANT {MYSQL_TARGET_PRIVILEGES} ON {target} TO {account}", ()) for target in targets]
     statements.append((f"GRANT ALL PRIVILEGES ON `{MYSQL_CONTROL_SCHEMA}`.* TO {account}", ()))
+    return statements
+
+
+# The masking user: what dms_automation.masking does on the target, and nothing else.
+# - the masked tables: SELECT (the chunk bounds, information_schema's COLUMNS and STATISTICS of the
+#   table, the columns an UPDATE reads) and UPDATE, on the schemas of the after-load rules;
+# - the coverage check: reads information_schema.COLUMNS and TABLES, which show a user only the
+#   tables it holds some privilege on ("INFORMATION_SCHEMA Usage Notes",
+#   https://dev.mysql.com/doc/refman/8.0/en/information-schema-introduction.html): REFERENCES on
+#   the other schemas it checks makes their columns visible without letting it read a row;
+# - its progress: CREATE (CREATE DATABASE / TABLE IF NOT EXISTS), SELECT, INSERT, UPDATE on the
+#   progress schema.
+# No DROP, DELETE, ALTER, no other schema, no global privilege. Every run first revokes what the
+# user held, so a schema dropped from the rules loses its grant.
+MASKING_PRIVILEGES = "SELECT, UPDATE"
+MASKING_COVERAGE_PRIVILEGES = "REFERENCES"
+MASKING_PROGRESS_PRIVILEGES = "CREATE, SELECT, INSERT, UPDATE"
+
+
+def masking_statements(
+    username: str,
+    password: str,
+    schemas: Iterable[str],
+    coverage_schemas: Iterable[str] = (),
+    progress_schema: str = "dms_automation",
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """The statements that create (or reset) the masking user with exactly the grants masking uses."""
+    if not _MYSQL_USER.match(username):
+        raise PreparationError(f"masking user name {username!r} must be lower-case letters, digits, _")
+    masked = sorted(set(schemas))
+    checked = sorted(set(coverage_schemas) - set(masked) - {progress_schema})
+    if not masked:
+        raise PreparationError(
+            "the masking user needs the schemas of the after-load masking rules; none given"
+        )
+    bad = [s for s in [*masked, *checked, progress_schema] if not _MYSQL_SCHEMA.match(s)]
+    if bad:
+        raise PreparationError(f"masking schema names {bad} are not plain MySQL identifiers")
+    if progress_schema in masked:
+        raise PreparationError(f"the masking progress schema {progress_schema!r} is also a masked schema")
+    account = f"'{username}'@'%'"
+    statements: list[tuple[str, tuple[Any, ...]]] = [
+        ("CREATE USER IF NOT EXISTS %s@%s IDENTIFIED BY %s", (username, "%", password)),
+        ("ALTER USER %s@%s IDENTIFIED BY %s", (username, "%", password)),
+        (f"REVOKE ALL PRIVILEGES, GRANT OPTION FROM {account}", ()),
+    ]
+    statements += [(f"GRANT {MASKING_PRIVILEGES} ON `{s}`.* TO {account}", ()) for s in masked]
+    statements += [(f"GRANT {MASKING_COVERAGE_PRIVILEGES} ON `{s}`.* TO {account}", ()) for s in checked]
+    statements.append((f"GRANT {MASKING_PROGRESS_PRIVILEGES} ON `{progress_schema}`.* TO {account}", ()))
     return statements
 
 
@@ -278,6 +377,22 @@ def prepare_target(side: Side, master: Mapping[str, Any], password: str, connect
         connection.close()
 
 
+def prepare_masking_user(side: Side, master: Mapping[str, Any], password: str, connect: Connector) -> int:
+    assert side.masking is not None
+    user = side.masking
+    connection = connect(side, master)
+    try:
+        with connection.cursor() as cursor:
+            return _run(
+                cursor,
+                masking_statements(
+                    user.username, password, user.schemas, user.coverage_schemas, user.progress_schema
+                ),
+            )
+    finally:
+        connection.close()
+
+
 def prepare_source(side: Side, master: Mapping[str, Any], password: str, connect: Connector) -> int:
     connection = connect(side, master)
     try:
@@ -290,13 +405,13 @@ def prepare_source(side: Side, master: Mapping[str, Any], password: str, connect
         connection.close()
 
 
-def dms_secret(side: Side, engine: str, password: str) -> str:
+def dms_secret(side: Side, engine: str, password: str, username: str | None = None) -> str:
     return json.dumps(
         {
             "engine": engine,
             "host": side.host,
             "port": side.port,
-            "username": side.username,
+            "username": side.username if username is None else username,
             "password": password,
             "dbname": side.dbname,
         }
@@ -317,40 +432,64 @@ def prepare(
         raise PreparationError("the event names neither a source nor a target to prepare")
     done: dict[str, Any] = {}
     for name, side in sides.items():
-        master = json.loads(secretsmanager.get_secret_value(SecretId=side.master_secret_arn)["SecretString"])
+        master = json.loads(
+            aws.call(secretsmanager.get_secret_value, SecretId=side.master_secret_arn)["SecretString"]
+        )
         if not master.get("username") or "password" not in master:
             raise PreparationError(
                 f"the {name} master secret {side.master_secret_arn} lacks username or password"
             )
-        secret_password = password()
-        runner = prepare_target if name == "target" else prepare_source
-        count = runner(side, master, secret_password, connect[name])
-        secretsmanager.put_secret_value(
-            SecretId=side.dms_secret_arn, SecretString=dms_secret(side, engines[name], secret_password)
-        )
-        done[name] = {
-            "user": side.username,
-            "statements": count,
-            "secret": side.dms_secret_arn,
-            "cdc": side.cdc,
-        }
-        log.info(
-            "database-prepared",
-            seen=f"{name} {side.host}:{side.port}",
-            done=f"DMS user {side.username} ready ({count} statements), secret version written",
-            why="DMS endpoints read dedicated users' secrets, not the RDS-managed master secret",
-        )
+        if side.dms_secret_arn:
+            secret_password = password()
+            runner = prepare_target if name == "target" else prepare_source
+            count = runner(side, master, secret_password, connect[name])
+            aws.call(
+                secretsmanager.put_secret_value,
+                SecretId=side.dms_secret_arn,
+                SecretString=dms_secret(side, engines[name], secret_password),
+            )
+            done[name] = {
+                "user": side.username,
+                "statements": count,
+                "secret": side.dms_secret_arn,
+                "cdc": side.cdc,
+            }
+            log.info(
+                "database-prepared",
+                seen=f"{name} {side.host}:{side.port}",
+                done=f"DMS user {side.username} ready ({count} statements), secret version written",
+                why="DMS endpoints read dedicated users' secrets, not the RDS-managed master secret",
+            )
+        if side.masking:
+            user = side.masking
+            secret_password = password()
+            count = prepare_masking_user(side, master, secret_password, connect[name])
+            aws.call(
+                secretsmanager.put_secret_value,
+                SecretId=user.secret_arn,
+                SecretString=dms_secret(side, engines[name], secret_password, username=user.username),
+            )
+            done["masking"] = {
+                "user": user.username,
+                "statements": count,
+                "secret": user.secret_arn,
+                "schemas": list(user.schemas),
+            }
+            log.info(
+                "database-prepared",
+                seen=f"{name} {side.host}:{side.port}",
+                done=f"masking user {user.username} ready ({count} statements), secret version written",
+                why="after-load masking connects with only the grants it uses, not as the master user",
+            )
     return {"prepared": done}
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
-    import boto3
-
     log = DecisionLog("db_prep", str(getattr(context, "aws_request_id", "") or ""))
     if not isinstance(event, Mapping):
         raise PreparationError("the event must be an object")
     try:
-        return prepare(event, boto3.client("secretsmanager"), log)
+        return prepare(event, aws.client("secretsmanager"), log)
     except Exception as error:
         log.error("database-preparation-failed", error=str(error), done="nothing more", why="see the error")
         raise

@@ -10,7 +10,8 @@ the variable and what is allowed, before any AWS call.
 - ``CONNECTION_TEST_POLL_SECONDS``: pause between two DescribeConnections calls (default 5).
 - ``WATCHDOG_GRACE_MINUTES``: how long after a run ended the watchdog waits for post-processing
   to begin before it alarms (default 60).
-- ``AWS_MAX_ATTEMPTS_PER_CALL``: botocore attempts per call, standard retry mode (default 8).
+- ``AWS_MAX_ATTEMPTS_PER_CALL``: botocore attempts per round of a call, standard retry mode (default
+  ``aws.ATTEMPTS_PER_ROUND``; ``aws`` says how many a throttled call makes in all).
 - ``MASKING_RULES_PARAMETER`` (or ``MASKING_RULES``): after-load masking
   rules; empty means no post-processing (the masking package reads the rules and its other
   settings itself). Refused with a ``full-load-and-cdc`` or ``cdc`` task, which never stops by
@@ -30,6 +31,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from dms_automation import aws
 from dms_automation.config import ConfigError
 
 # Migration types whose tasks never stop by themselves: no "after the load" to mask in.
@@ -99,7 +101,7 @@ class Options:
     connection_test_timeout_seconds: int = 240
     connection_test_poll_seconds: int = 5
     watchdog_grace_minutes: int = 60
-    max_attempts_per_call: int = 8
+    max_attempts_per_call: int = aws.ATTEMPTS_PER_ROUND
     masking_config: str = ""
     max_post_processing_continuations: int = 40
     settle_wait_seconds: int = 60
@@ -128,7 +130,7 @@ class Options:
             connection_test_timeout_seconds=env_int(env, "CONNECTION_TEST_TIMEOUT_SECONDS", 240, 0, 840),
             connection_test_poll_seconds=env_int(env, "CONNECTION_TEST_POLL_SECONDS", 5, 0, 60),
             watchdog_grace_minutes=env_int(env, "WATCHDOG_GRACE_MINUTES", 60, 1, 10080),
-            max_attempts_per_call=env_int(env, "AWS_MAX_ATTEMPTS_PER_CALL", 8, 1, 20),
+            max_attempts_per_call=env_int(env, "AWS_MAX_ATTEMPTS_PER_CALL", aws.ATTEMPTS_PER_ROUND, 1, 20),
             masking_config=masking,
             max_post_processing_continuations=env_int(env, "MAX_POST_PROCESSING_CONTINUATIONS", 40, 0, 1000),
             settle_wait_seconds=env_int(env, "SETTLE_WAIT_SECONDS", 60, 0, 600),

@@ -154,11 +154,12 @@ variable "masking_rules" {
     strategy = string
     where    = optional(string)
     options = optional(object({
-      salt      = optional(string)
-      keep_last = optional(number)
-      mask_char = optional(string)
-      value     = optional(string)
-      domain    = optional(string)
+      allow_unkeyed_hash = optional(bool)
+      salt               = optional(string)
+      keep_last          = optional(number)
+      mask_char          = optional(string)
+      value              = optional(string)
+      domain             = optional(string)
     }), {})
   }))
   default  = []

@@ -8,6 +8,11 @@ output "main_route_table_id" {
   value       = local.create_vpc ? aws_vpc.this[0].main_route_table_id : null
 }
 
+output "masking_secret_arn" {
+  description = "ARN of the secret after-load masking connects with: the masking user's (masking_user, created and written by the preparation function), else the target cluster's RDS-managed master secret (no masking_user, or prepare_databases = false)."
+  value       = try(aws_secretsmanager_secret.masking[0].arn, aws_rds_cluster.target.master_user_secret[0].secret_arn)
+}
+
 output "prepared_databases" {
   description = "What the preparation function did on apply (DMS users, statement counts, secrets written; no password), or null when it did not run."
   value       = local.prepare_databases ? jsondecode(aws_lambda_invocation.prepare_databases[0].result) : null
@@ -88,7 +93,7 @@ output "target_endpoint_arn" {
 }
 
 output "target_master_secret_arn" {
-  description = "ARN of the target cluster's RDS-managed master secret (username and password only; for after-load masking, which needs more than the DMS user's grants)."
+  description = "ARN of the target cluster's RDS-managed master secret (username and password only); after-load masking uses masking_secret_arn."
   value       = aws_rds_cluster.target.master_user_secret[0].secret_arn
 }
 

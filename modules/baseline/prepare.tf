@@ -11,14 +11,20 @@
 # only the secret containers; a one-shot function (dms_automation.db_prep),
 # invoked on apply, reads the master secrets at run time, creates the DMS users
 # with the grants AWS documents, prepares an Oracle source for CDC and writes
-# the secrets' versions. No password is a variable, a plan value, an output or
+# the secrets' versions. With masking_user it also creates the user after-load
+# masking connects as, with only the grants masking uses, and writes its secret:
+# the post-process Lambda never connects as the cluster's master user. No password is a variable, a plan value, an output or
 # state: the invocation's input and result hold ARNs, hosts and names only.
 ################################################################################
 
 locals {
   create_source_dms_secret = var.source_dms_secret_arn == null
   create_target_dms_secret = var.target_dms_secret_arn == null
-  prepare_databases        = var.prepare_databases && (local.create_source_dms_secret || local.create_target_dms_secret)
+  # The masking user exists only where the preparation runs (it creates the user).
+  create_masking_user = var.masking_user != null && var.prepare_databases
+  prepare_databases   = var.prepare_databases && (local.create_source_dms_secret || local.create_target_dms_secret || local.create_masking_user)
+  # Every secret this file creates can be restored for a week after a destroy.
+  secret_recovery_window_in_days = 7
 
   # Target schemas the DMS user may write: the exact schema names the selection
   # includes (DMS names a MySQL target's schemas after the source's); with a
@@ -36,14 +42,21 @@ locals {
   prepare_network_interfaces_arn = "${local._arn_prefix}:network-interface/*"
 
   prepare_input = {
-    target = local.create_target_dms_secret ? {
+    target = local.create_target_dms_secret || local.create_masking_user ? {
       master_secret_arn = aws_rds_cluster.target.master_user_secret[0].secret_arn
-      dms_secret_arn    = aws_secretsmanager_secret.dms_target[0].arn
+      dms_secret_arn    = local.create_target_dms_secret ? aws_secretsmanager_secret.dms_target[0].arn : null
       host              = aws_rds_cluster.target.endpoint
       port              = local.target_port
       dbname            = var.target_database_name
-      username          = var.target_dms_username
+      username          = local.create_target_dms_secret ? var.target_dms_username : null
       schemas           = local.target_schemas
+      masking = local.create_masking_user ? {
+        secret_arn       = aws_secretsmanager_secret.masking[0].arn
+        username         = var.masking_user.username
+        schemas          = distinct(var.masking_user.schemas)
+        coverage_schemas = distinct(var.masking_user.coverage_schemas)
+        progress_schema  = var.masking_user.progress_schema
+      } : null
     } : null
     source = local.create_source_dms_secret ? {
       master_secret_arn = aws_db_instance.source.master_user_secret[0].secret_arn
@@ -65,7 +78,7 @@ resource "aws_secretsmanager_secret" "dms_source" {
   name                    = "${var.name_prefix}-dms-source"
   description             = "Credentials of the DMS user on the source Oracle database (written by the preparation function)"
   kms_key_id              = var.kms_key_arn
-  recovery_window_in_days = 7
+  recovery_window_in_days = local.secret_recovery_window_in_days
 
   tags = local.tags
 }
@@ -78,7 +91,20 @@ resource "aws_secretsmanager_secret" "dms_target" {
   name                    = "${var.name_prefix}-dms-target"
   description             = "Credentials of the DMS user on the target Aurora MySQL cluster (written by the preparation function)"
   kms_key_id              = var.kms_key_arn
-  recovery_window_in_days = 7
+  recovery_window_in_days = local.secret_recovery_window_in_days
+
+  tags = local.tags
+}
+
+resource "aws_secretsmanager_secret" "masking" {
+  #checkov:skip=CKV2_AWS_57:The masking user's password is generated and reset by the preparation function (re-run it to rotate); a rotation Lambda would have to reach the target too.
+  #checkov:skip=CKV_AWS_149:Encrypted with kms_key_arn when given, else with the AWS managed key of Secrets Manager.
+  count = local.create_masking_user ? 1 : 0
+
+  name                    = "${var.name_prefix}-masking"
+  description             = "Credentials of the user after-load masking connects as on the target Aurora MySQL cluster (written by the preparation function)"
+  kms_key_id              = var.kms_key_arn
+  recovery_window_in_days = local.secret_recovery_window_in_days
 
   tags = local.tags
 }
@@ -210,14 +236,14 @@ data "aws_iam_policy_document" "prepare_databases" {
     actions = ["secretsmanager:GetSecretValue"]
     resources = compact([
       local.create_source_dms_secret ? aws_db_instance.source.master_user_secret[0].secret_arn : "",
-      local.create_target_dms_secret ? aws_rds_cluster.target.master_user_secret[0].secret_arn : "",
+      local.create_target_dms_secret || local.create_masking_user ? aws_rds_cluster.target.master_user_secret[0].secret_arn : "",
     ])
   }
 
   statement {
     sid       = "WriteDmsSecrets"
     actions   = ["secretsmanager:PutSecretValue"]
-    resources = concat(aws_secretsmanager_secret.dms_source[*].arn, aws_secretsmanager_secret.dms_target[*].arn)
+    resources = concat(aws_secretsmanager_secret.dms_source[*].arn, aws_secretsmanager_secret.dms_target[*].arn, aws_secretsmanager_secret.masking[*].arn)
   }
 
   # The EC2 actions of AWSLambdaVPCAccessExecutionRole (v3):
@@ -310,6 +336,7 @@ resource "aws_lambda_invocation" "prepare_databases" {
     sides          = join(",", [for side, value in local.prepare_input : side if value != null])
     source_cdc     = tostring(var.migration_refresh_type != "full-load" && local.create_source_dms_secret)
     target_schemas = join(",", local.target_schemas)
+    masking_user   = jsonencode(var.masking_user)
   }
 
   # The network paths must exist before the function connects.

@@ -58,6 +58,39 @@ variable "kms_key_arn" {
   }
 }
 
+variable "masking_user" {
+  description = "A database user for after-load masking, created on the target by the preparation function with only what masking does: SELECT and UPDATE on schemas (the after-load rules' schemas), REFERENCES on coverage_schemas (their columns become visible to the coverage check, not their rows), CREATE, SELECT, INSERT and UPDATE on progress_schema (the post-process Lambda's MASKING_PROGRESS_SCHEMA). Its secret is the masking_secret_arn output. Null: no masking user (masking_secret_arn is then the master secret)."
+  type = object({
+    schemas          = list(string)
+    coverage_schemas = optional(list(string), [])
+    progress_schema  = optional(string, "dms_automation")
+    username         = optional(string, "dms_masking")
+  })
+  default = null
+
+  validation {
+    condition     = var.masking_user == null || length(try(var.masking_user.schemas, [])) > 0
+    error_message = "masking_user.schemas must name at least one schema (the schemas of the after-load masking rules), or set masking_user = null."
+  }
+
+  validation {
+    condition = var.masking_user == null || alltrue([
+      for name in concat(try(var.masking_user.schemas, []), try(var.masking_user.coverage_schemas, []), [try(var.masking_user.progress_schema, "x")]) : can(regex("^[A-Za-z0-9_$]{1,64}$", name))
+    ])
+    error_message = "masking_user: every schema name (schemas, coverage_schemas, progress_schema) must be 1-64 letters, digits, '_' or '$'; got ${jsonencode(var.masking_user)}."
+  }
+
+  validation {
+    condition     = var.masking_user == null || !contains(try(var.masking_user.schemas, []), try(var.masking_user.progress_schema, ""))
+    error_message = "masking_user.progress_schema \"${try(var.masking_user.progress_schema, "")}\" is also in masking_user.schemas; the progress schema must be a schema of its own."
+  }
+
+  validation {
+    condition     = var.masking_user == null || can(regex("^[a-z][a-z0-9_]{0,31}$", try(var.masking_user.username, "")))
+    error_message = "masking_user.username = \"${try(var.masking_user.username, "")}\" must be a lower-case MySQL user name: a letter, then up to 31 of a-z, 0-9 and _ (for example dms_masking)."
+  }
+}
+
 variable "migration_refresh_type" {
   description = "The replication task's migration type: full-load, full-load-and-cdc or cdc."
   type        = string

@@ -60,7 +60,14 @@ def load(db: Database) -> list[dict[str, Any]]:
             "strategy": "fixed",
             "options": {"value": "0"},
         },
-        {"schema": s, "table": "customers", "column": "full_name", "strategy": "hash", "where": "dms"},
+        {
+            "schema": s,
+            "table": "customers",
+            "column": "full_name",
+            "strategy": "hash",
+            "where": "dms",
+            "options": {"allow_unkeyed_hash": True},
+        },
     ]
 
 
@@ -143,3 +150,22 @@ def test_the_default_patterns(column: str, sensitive: bool) -> None:
     import re
 
     assert any(re.search(p, column, re.IGNORECASE) for p in DEFAULT_PATTERNS) is sensitive
+
+
+def test_a_checked_schema_the_user_cannot_see_is_reported_not_passed(
+    db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # information_schema shows a user only what it holds a privilege on: a missing or ungranted
+    # schema would look empty, its columns covered.
+    rules = load(db)
+    env = environment(db, rules, {"schemas": [db.schema, "no_such_schema"]})
+    progress = mask_after_load("run-1", FakeContext(900_000), env, connection_factory=db.factory)
+    assert progress.unseen_schemas == ["no_such_schema"]
+    assert progress.summary()["unseen_schemas"] == ["no_such_schema"]
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    (line,) = [record for record in lines if record.get("decision") == "masking-coverage"]
+    assert line["level"] == "WARNING" and line["unseen_schemas"] == ["no_such_schema"]
+
+    only_unseen = environment(db, rules, {"schemas": ["no_such_schema"], "fail": True})
+    with pytest.raises(UnmaskedColumnsError, match="cannot see schema"):
+        mask_after_load("run-2", FakeContext(900_000), only_unseen, connection_factory=db.factory)

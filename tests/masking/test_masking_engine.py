@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hmac
+import json
 import random
 import re
 from typing import Any
 
 import pytest
 
+from dms_automation.log import DecisionLog
 from dms_automation.masking import MaskingError, MaskingKey, MaskingRuleError, parse_rules
 from dms_automation.masking import run as masking_run
 from dms_automation.masking.engine import PROGRESS_TABLE
@@ -455,10 +457,41 @@ def test_changed_rules_within_one_run_are_refused_rather_than_masking_twice(db: 
 def test_dms_rules_are_left_to_dms(db: Database) -> None:
     original = load_people(db, [1, 2, 3])
     rules = parse_rules(
-        [{"schema": db.schema, "table": "people", "column": "ssn", "strategy": "hash", "where": "dms"}]
+        [
+            {
+                "schema": db.schema,
+                "table": "people",
+                "column": "ssn",
+                "strategy": "hash",
+                "where": "dms",
+                "options": {"allow_unkeyed_hash": True},
+            }
+        ]
     )
 
     progress = run(rules, db.factory, "dms-only", progress_schema=db.progress_schema)
 
     assert progress.done and progress.tables == []
     assert db.rows("people") == original
+
+
+def test_progress_reaches_standard_output_as_decision_lines(
+    db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Lambda ships standard output whatever the log level; a logging record at INFO is dropped by
+    # the runtime's default level. So progress must be decision lines on standard output.
+    load_people(db, list(range(1, 101)))
+    log = DecisionLog("post_process", "req-1", task_arn="arn:aws:dms:eu-west-1:123456789012:task:T")
+    clock = StepClock()
+    paused = mask(db, run_id="logged", chunk_rows=10, deadline=clock.now + 12, clock=clock, log=log)
+    done = mask(db, run_id="logged", chunk_rows=10, log=log)
+    assert not paused.done and done.done
+
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["decision"] for line in lines] == ["masking-paused", "masking-table", "masking-done"]
+    assert all(line["request_id"] == "req-1" and line["function"] == "post_process" for line in lines)
+    assert all(line["level"] == "INFO" and line["task_arn"].endswith(":task:T") for line in lines)
+    people = f"{db.schema}.people"
+    assert lines[0]["progress"]["tables"][people]["done"] is False
+    assert lines[1]["rows_changed"] == 100 and lines[1]["chunks"] == 10
+    assert lines[2]["progress"]["rows_changed"] == 100 and lines[2]["progress"]["done"] is True

@@ -43,7 +43,10 @@ OK = {"schema": "hr", "table": "employees", "column": "ssn", "strategy": "hash"}
         ({"strategy": "redact", "where": "dms"}, "DMS cannot apply strategy redact"),
         ({"options": {"salt": "s"}}, "options.salt is no longer accepted"),
         ({"options": {"salt": "s"}, "where": "dms"}, "keyed by the masking key in Secrets Manager"),
-        ({"options": {"keep_last": 4}}, "option(s) keep_last do not apply to strategy hash; allowed: none"),
+        (
+            {"options": {"keep_last": 4}},
+            "option(s) keep_last do not apply to strategy hash; allowed: allow_unkeyed_hash",
+        ),
         ({"strategy": "redact", "options": {"keep_last": -1}}, "keep_last=-1 must be a whole number"),
         ({"strategy": "redact", "options": {"mask_char": "**"}}, "mask_char='**' must be one printable"),
         ({"strategy": "fixed"}, "strategy fixed needs options.value"),
@@ -190,7 +193,7 @@ def test_a_master_user_secret_without_host_is_completed_by_the_module_settings(
 
 def test_mask_after_load_without_rules_is_done_and_with_rules_needs_a_secret() -> None:
     assert mask_after_load("r", FakeContext(1000), {}).done
-    dms_only = json.dumps([{**OK, "where": "dms"}])
+    dms_only = json.dumps([{**OK, "where": "dms", "options": {"allow_unkeyed_hash": True}}])
     assert mask_after_load("r", FakeContext(1000), {"MASKING_RULES": dms_only}).done
     with pytest.raises(MaskingRuleError, match="MASKING_SECRET_ARN is missing"):
         mask_after_load("r", FakeContext(1000), {"MASKING_RULES": json.dumps([OK])})

@@ -5,6 +5,7 @@ tests/masking/test_db_prep_mariadb.py)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -231,4 +232,69 @@ def test_without_the_oracle_driver_the_message_names_the_layer_input() -> None:
 @pytest.mark.parametrize("event", [{}, {"target": {"host": "h"}}, {"target": "x"}])
 def test_incomplete_events_are_refused(event: dict[str, Any], secretsmanager: Any) -> None:
     with pytest.raises(PreparationError):
+        db_prep.prepare(event, secretsmanager, DecisionLog("db_prep", "r", writer=lambda _: None))
+
+
+def test_masking_statements_grant_only_what_masking_does() -> None:
+    sent = db_prep.masking_statements(
+        "dms_masking", PASSWORD, ["HR", "SALES", "HR"], ["HR", "CRM"], "dms_automation"
+    )
+    account = "'dms_masking'@'%'"
+    assert sent == [
+        ("CREATE USER IF NOT EXISTS %s@%s IDENTIFIED BY %s", ("dms_masking", "%", PASSWORD)),
+        ("ALTER USER %s@%s IDENTIFIED BY %s", ("dms_masking", "%", PASSWORD)),
+        (f"REVOKE ALL PRIVILEGES, GRANT OPTION FROM {account}", ()),
+        (f"GRANT SELECT, UPDATE ON `HR`.* TO {account}", ()),
+        (f"GRANT SELECT, UPDATE ON `SALES`.* TO {account}", ()),
+        (f"GRANT REFERENCES ON `CRM`.* TO {account}", ()),
+        (f"GRANT CREATE, SELECT, INSERT, UPDATE ON `dms_automation`.* TO {account}", ()),
+    ]
+    assert all(PASSWORD not in statement and "*.*" not in statement for statement, _ in sent)
+
+
+@pytest.mark.parametrize(
+    ("schemas", "progress", "message"),
+    [
+        ([], "dms_automation", "needs the schemas of the after-load masking rules"),
+        (["HR`; DROP"], "dms_automation", "not plain MySQL identifiers"),
+        (["HR"], "p`x", "not plain MySQL identifiers"),
+        (["dms_automation"], "dms_automation", "is also a masked schema"),
+    ],
+)
+def test_masking_statements_refuse_what_would_widen_or_break_the_grants(
+    schemas: list[str], progress: str, message: str
+) -> None:
+    with pytest.raises(PreparationError, match=re.escape(message)):
+        db_prep.masking_statements("dms_masking", PASSWORD, schemas, (), progress)
+
+
+def test_a_target_event_with_only_the_masking_user_prepares_only_that_user(secretsmanager: Any) -> None:
+    event = _event(secretsmanager)
+    del event["source"]
+    target = event["target"]
+    masking_secret = secretsmanager.create_secret(Name="dms-masking")["ARN"]
+    target["masking"] = {"secret_arn": masking_secret, "username": "dms_masking", "schemas": ["HR"]}
+    del target["dms_secret_arn"], target["username"]
+    connection = RecordingConnection()
+    result = db_prep.prepare(
+        event,
+        secretsmanager,
+        DecisionLog("db_prep", "r", writer=lambda _: None),
+        connectors={"target": lambda side, master: connection},
+        password=lambda: PASSWORD,
+    )
+    assert connection.cursor_.sent == db_prep.masking_statements("dms_masking", PASSWORD, ["HR"])
+    assert set(result["prepared"]) == {"masking"}
+    written = json.loads(secretsmanager.get_secret_value(SecretId=masking_secret)["SecretString"])
+    assert written == {
+        "engine": "mysql",
+        "host": target["host"],
+        "port": 3306,
+        "username": "dms_masking",
+        "password": PASSWORD,
+        "dbname": "app",
+    }
+    # Without the masking user, the DMS user's keys stay required.
+    del target["masking"]
+    with pytest.raises(PreparationError, match="lacks dms_secret_arn, username"):
         db_prep.prepare(event, secretsmanager, DecisionLog("db_prep", "r", writer=lambda _: None))

@@ -22,7 +22,14 @@ from .connection import SecretError, connection_settings, from_secret
 from .engine import DEFAULT_CHUNK_ROWS, DEFAULT_PROGRESS_SCHEMA, PROGRESS_TABLE, MaskingError, Progress, run
 from .key import KEYED_STRATEGIES, MaskingKey, MaskingKeyError, read_key
 from .rules import STRATEGIES, MaskingRule, MaskingRuleError, parse_rules
-from .sensitive import DEFAULT_PATTERNS, MAX_LISTED, CoverageSettings, UnmaskedColumnsError, coverage
+from .sensitive import (
+    DEFAULT_PATTERNS,
+    MAX_LISTED,
+    CoverageSettings,
+    UnmaskedColumnsError,
+    coverage,
+    coverage_report,
+)
 
 __all__ = [
     "DEFAULT_PATTERNS",
@@ -39,6 +46,7 @@ __all__ = [
     "UnmaskedColumnsError",
     "connection_settings",
     "coverage",
+    "coverage_report",
     "deadline_from_context",
     "from_secret",
     "mask_after_load",
@@ -78,8 +86,12 @@ def mask_after_load(
     secretsmanager: Any = None,
     connection_factory: Callable[[], Any] | None = None,
     ssm: Any = None,
+    log: DecisionLog | None = None,
 ) -> Progress:
     """Apply the after-load masking rules to the database of ``MASKING_SECRET_ARN``.
+
+    Progress and the coverage check are written to ``log`` (default: a decision log of the
+    post-process function, with the context's request id and ``REPLICATION_TASK_ARN``).
 
     Environment: ``MASKING_RULES_PARAMETER`` (the SSM parameter modules/automation writes the
     rules to, see ``document``) or ``MASKING_RULES`` (the rules' JSON; both empty or unset:
@@ -93,6 +105,11 @@ def mask_after_load(
     the first run stores a generated key).
     """
     env = os.environ if environ is None else environ
+    log = log or DecisionLog(
+        "post_process",
+        str(getattr(context, "aws_request_id", "") or ""),
+        task_arn=env.get("REPLICATION_TASK_ARN", ""),
+    )
     loaded = document.load(env, ssm)
     default_where, settings = "after_load", CoverageSettings()
     if isinstance(loaded, dict):
@@ -140,9 +157,10 @@ def mask_after_load(
         chunk_rows=_int_env(env, "MASKING_CHUNK_ROWS", DEFAULT_CHUNK_ROWS),
         progress_schema=progress_schema,
         key=key,
+        log=log,
     )
     if progress.done:
-        check_coverage(progress, every_rule, connection_factory, settings, progress_schema, context)
+        check_coverage(progress, every_rule, connection_factory, settings, progress_schema, context, log)
     return progress
 
 
@@ -153,19 +171,28 @@ def check_coverage(
     settings: CoverageSettings,
     progress_schema: str = DEFAULT_PROGRESS_SCHEMA,
     context: Any = None,
+    log: DecisionLog | None = None,
 ) -> list[str]:
     """Run the coverage check after a masked load: sets ``progress.uncovered``, writes one
     ``masking-coverage`` decision line (the UnmaskedColumns metric counts ``uncovered_count``) and
     raises ``UnmaskedColumnsError`` when ``settings.fail`` and a column is left unmasked."""
-    uncovered = coverage(connection_factory, rules, settings.patterns, settings.schemas, [progress_schema])
-    progress.uncovered = uncovered
-    log = DecisionLog("post_process", str(getattr(context, "aws_request_id", "") or ""))
+    uncovered, unseen = coverage_report(
+        connection_factory, rules, settings.patterns, settings.schemas, [progress_schema]
+    )
+    progress.uncovered, progress.unseen_schemas = uncovered, unseen
+    log = log or DecisionLog("post_process", str(getattr(context, "aws_request_id", "") or ""))
     fields: dict[str, Any] = {
-        "seen": f"run {progress.run_id}: {len(uncovered)} column(s) that look sensitive and no rule masks",
+        "seen": f"run {progress.run_id}: {len(uncovered)} column(s) that look sensitive and no rule masks"
+        + (
+            f"; schema(s) {', '.join(unseen)} not visible to the masking user, so not checked"
+            if unseen
+            else ""
+        ),
         "uncovered_count": len(uncovered),
         "uncovered_columns": uncovered[:MAX_LISTED],
+        "unseen_schemas": unseen or None,
     }
-    if not uncovered:
+    if not uncovered and not unseen:
         log.info("masking-coverage", done="nothing", why="every sensitive-looking column is masked", **fields)
         return uncovered
     if settings.fail:
@@ -175,6 +202,12 @@ def check_coverage(
             why="fail_on_unmasked_columns is set",
             **fields,
         )
+        if not uncovered:
+            raise UnmaskedColumnsError(
+                f"the coverage check cannot see schema(s) {', '.join(unseen)}: they do not exist, or the "
+                "masking user holds no privilege there (modules/baseline grants REFERENCES on "
+                "masking_user.coverage_schemas); fix masking_coverage_schemas or the grants"
+            )
         listed = ", ".join(uncovered[:20]) + (" ..." if len(uncovered) > 20 else "")
         raise UnmaskedColumnsError(
             f"{len(uncovered)} column(s) look sensitive and no masking rule covers them: {listed}; add rules "
@@ -183,7 +216,8 @@ def check_coverage(
     log.warning(
         "masking-coverage",
         done="reported",
-        why="add masking rules for these columns, or narrow masking_sensitive_column_patterns",
+        why="add masking rules for these columns, or narrow masking_sensitive_column_patterns"
+        + ("; grant the masking user a privilege on the unseen schemas, or drop them" if unseen else ""),
         **fields,
     )
     return uncovered

@@ -13,6 +13,8 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from dms_automation import aws
+
 REQUIRED_KEYS = ("username", "password", "host")
 
 
@@ -68,12 +70,8 @@ def from_secret(
     """
 
     def factory() -> Any:
-        client = secretsmanager
-        if client is None:
-            import boto3
-
-            client = boto3.client("secretsmanager")
-        value = client.get_secret_value(SecretId=secret_id)
+        client = secretsmanager if secretsmanager is not None else aws.client("secretsmanager")
+        value = aws.call(client.get_secret_value, SecretId=secret_id)
         try:
             secret = json.loads(value["SecretString"])
         except (KeyError, TypeError, json.JSONDecodeError) as error:

@@ -17,6 +17,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from dms_automation import aws
+
 from .rules import MaskingRuleError
 
 
@@ -41,10 +43,6 @@ def load(env: Mapping[str, str], ssm: Any = None) -> Any:
     name = env.get("MASKING_RULES_PARAMETER", "").strip()
     if not name:
         return decode(env.get("MASKING_RULES", ""), "MASKING_RULES")
-    client = ssm
-    if client is None:
-        import boto3
-
-        client = boto3.client("ssm")
-    value = client.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    client = ssm if ssm is not None else aws.client("ssm")
+    value = aws.call(client.get_parameter, Name=name, WithDecryption=True)["Parameter"]["Value"]
     return decode(str(value), f"SSM parameter {name}")

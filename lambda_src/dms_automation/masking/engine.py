@@ -20,6 +20,11 @@ per-chunk costs stay a small share of the chunk's own work: measured on 2 vCPUs,
 ~20 ms (most of the overhead; larger chunks amortise it, at the price of longer locks) and the bound
 lookup ~5 ms, against 100-200 ms for the ``UPDATE`` itself. ``python -m scripts.bench_masking``
 compares the engine with one unchunked ``UPDATE`` of the whole table.
+
+Progress is written as decision lines (``log.DecisionLog``, JSON on standard output like every other
+decision of the Lambdas): ``masking-table`` when a table is finished, then ``masking-paused`` or
+``masking-done`` with the run's summary. Lambda ships standard output whatever the log level, where
+a ``logging`` record at INFO would be dropped by the Python runtime's default WARNING level.
 """
 
 from __future__ import annotations
@@ -27,17 +32,16 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from dms_automation.log import DecisionLog
+
 from .key import MaskingKey
 from .rules import MaskingRule, MaskingRuleError
 from .sql import ColumnInfo, expression, quote
-
-logger = logging.getLogger(__name__)
 
 PROGRESS_TABLE = "dms_automation_masking_progress"
 DEFAULT_PROGRESS_SCHEMA = "dms_automation"
@@ -72,6 +76,8 @@ class Progress:
     tables: list[TableProgress] = field(default_factory=list)
     # schema.table.column of sensitive-looking columns no rule covers (None: not checked).
     uncovered: list[str] | None = None
+    # Schemas the coverage check could not see (no privilege there, or missing).
+    unseen_schemas: list[str] = field(default_factory=list)
 
     @property
     def rows_changed(self) -> int:
@@ -81,6 +87,8 @@ class Progress:
         report: dict[str, Any] = {}
         if self.uncovered is not None:
             report = {"uncovered_count": len(self.uncovered), "uncovered_columns": self.uncovered[:200]}
+            if self.unseen_schemas:
+                report["unseen_schemas"] = self.unseen_schemas
         return {
             **report,
             "run_id": self.run_id,
@@ -147,12 +155,14 @@ class _Statements:
             next_last_key=f"{select} {after} ORDER BY {descending} LIMIT 1",
             first_update=f"{update} {_at_most(keys)}",
             next_update=f"{update} {_after(keys)} AND {_at_most(keys)}",
+            # The new values are bound twice rather than read back with VALUES(col), which MySQL
+            # deprecates from 8.0.20 (its replacement, a row alias, is MySQL-only): this form is
+            # the same statement on MariaDB, MySQL 8 and Aurora MySQL 3.
             progress=(
                 f"INSERT INTO {progress_table} "
                 "(run_id, schema_name, table_name, fingerprint, last_key, done, rows_changed, chunks) "
                 "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE "
-                "last_key = VALUES(last_key), done = VALUES(done), rows_changed = VALUES(rows_changed), "
-                "chunks = VALUES(chunks)"
+                "last_key = %s, done = %s, rows_changed = %s, chunks = %s"
             ),
         )
 
@@ -253,7 +263,8 @@ def plan_tables(cursor: Any, rules: Iterable[MaskingRule], key: MaskingKey | Non
             if info.name.lower() in (k.lower() for k in keys):
                 raise MaskingRuleError(
                     f"masking rule {rule.name!r}: {rule.column} is part of the primary key, which after-load "
-                    'masking walks; mask it in DMS (where = "dms", strategy hash) instead'
+                    'masking walks; mask it in DMS instead (where = "dms": randomize_digits, mask_digits, '
+                    "or DMS's unkeyed hash with options.allow_unkeyed_hash)"
                 )
             sql, values = expression(rule, info, key)
             assignments.append(f"{quote(info.name)} = {sql}")
@@ -302,10 +313,12 @@ def run(
     progress_schema: str = DEFAULT_PROGRESS_SCHEMA,
     clock: Callable[[], float] = time.monotonic,
     key: MaskingKey | None = None,
+    log: DecisionLog | None = None,
 ) -> Progress:
     """Mask every after-load rule's column; returns when done, or before ``deadline`` (a ``clock()`` time).
 
-    ``key``: the HMAC key of ``hash`` and ``fake_email`` rules (``key.read_key``).
+    ``key``: the HMAC key of ``hash`` and ``fake_email`` rules (``key.read_key``). ``log``: where the
+    progress lines go (default: standard output, without a request id).
 
     ``Progress.done`` is False when time ran out: call again with the same ``run_id`` (a fresh
     invocation) to continue. Calling again after it is done changes nothing. Raises
@@ -317,6 +330,7 @@ def run(
         raise ValueError(f"run_id must be 1-255 characters, got {run_id!r}")
     if chunk_rows < 1:
         raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    log = log or DecisionLog("masking", "")
     progress = Progress(run_id=run_id, done=False)
     if not group_rules(rules):
         progress.done = True
@@ -345,10 +359,32 @@ def run(
                     slowest,
                 )
                 if not finished:
-                    logger.info(json.dumps({"masking": "paused", **progress.summary()}))
+                    log.info(
+                        "masking-paused",
+                        seen=f"run {run_id}: {state.name} masked up to its last recorded chunk",
+                        done="paused; the next invocation of the same run resumes after that chunk",
+                        why="the invocation is close to its time limit",
+                        progress=progress.summary(),
+                    )
                     return progress
+                log.info(
+                    "masking-table",
+                    seen=f"run {run_id}: {state.name} ({', '.join(state.columns)})",
+                    done="already masked by an earlier invocation"
+                    if state.skipped
+                    else f"masked {state.rows_changed} row(s) in {state.chunks} chunk(s)",
+                    why="after-load masking rules name this table",
+                    rows_changed=state.rows_changed,
+                    chunks=state.chunks,
+                )
         progress.done = True
-        logger.info(json.dumps({"masking": "done", **progress.summary()}))
+        log.info(
+            "masking-done",
+            seen=f"run {run_id}: {len(progress.tables)} table(s)",
+            done=f"masked {progress.rows_changed} row(s)",
+            why="every after-load masking rule is applied",
+            progress=progress.summary(),
+        )
         return progress
     finally:
         with contextlib.suppress(Exception):
@@ -419,18 +455,14 @@ def _mask_table(
             new_last = last if upper is None else tuple(upper)
             state.rows_changed += changed
             state.chunks += 1 if upper is not None else 0
+            recorded = (
+                None if new_last is None else _encode_key(new_last),
+                1 if final else 0,
+                state.rows_changed,
+                state.chunks,
+            )
             cursor.execute(
-                statements.progress,
-                (
-                    run_id,
-                    plan.schema,
-                    plan.table,
-                    plan.fingerprint,
-                    None if new_last is None else _encode_key(new_last),
-                    1 if final else 0,
-                    state.rows_changed,
-                    state.chunks,
-                ),
+                statements.progress, (run_id, plan.schema, plan.table, plan.fingerprint, *recorded, *recorded)
             )
             connection.commit()
         except Exception as error:

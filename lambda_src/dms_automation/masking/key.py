@@ -32,6 +32,8 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from dms_automation import aws
+
 BLOCK_BYTES = 64  # SHA-256's block size
 MIN_KEY_CHARACTERS = 32
 # The version id of a generated key; the same for every function, so only one first key can exist.
@@ -73,23 +75,14 @@ def hmac_sql(value_sql: str, key: MaskingKey) -> tuple[str, list[Any]]:
     return f"SHA2(CONCAT(%s, {inner}), 256)", [key.outer, key.inner]
 
 
-def _code(error: BaseException) -> str:
-    response = getattr(error, "response", None)
-    return str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
-
-
 def read_key(secret_id: str, secretsmanager: Any = None, generate: bool = False) -> MaskingKey:
     """The key in ``secret_id``'s current version; with ``generate``, create it if there is none."""
-    client = secretsmanager
-    if client is None:
-        import boto3
-
-        client = boto3.client("secretsmanager")
+    client = secretsmanager if secretsmanager is not None else aws.client("secretsmanager")
     try:
-        value = client.get_secret_value(SecretId=secret_id)
+        value = aws.call(client.get_secret_value, SecretId=secret_id)
     except Exception as error:
-        if _code(error) != "ResourceNotFoundException":
-            reason = _code(error) or error
+        if aws.error_code(error) != "ResourceNotFoundException":
+            reason = aws.error_code(error) or error
             raise MaskingKeyError(f"cannot read the masking key secret {secret_id}: {reason}") from None
         if not generate:
             raise MaskingKeyError(
@@ -97,16 +90,20 @@ def read_key(secret_id: str, secretsmanager: Any = None, generate: bool = False)
                 f"{MIN_KEY_CHARACTERS} characters in it (e.g. 64 hex characters)"
             ) from None
         try:
-            client.put_secret_value(
-                SecretId=secret_id, ClientRequestToken=FIRST_VERSION_TOKEN, SecretString=secrets.token_hex(32)
+            aws.call(
+                client.put_secret_value,
+                SecretId=secret_id,
+                ClientRequestToken=FIRST_VERSION_TOKEN,
+                SecretString=secrets.token_hex(32),
             )
         except Exception as put_error:
             # Another invocation stored the first key between our read and our write: use it.
-            if _code(put_error) != "ResourceExistsException":
+            if aws.error_code(put_error) != "ResourceExistsException":
+                reason = aws.error_code(put_error) or put_error
                 raise MaskingKeyError(
-                    f"cannot store a generated masking key in {secret_id}: {_code(put_error) or put_error}"
+                    f"cannot store a generated masking key in {secret_id}: {reason}"
                 ) from None
-        value = client.get_secret_value(SecretId=secret_id)
+        value = aws.call(client.get_secret_value, SecretId=secret_id)
     text = value.get("SecretString")
     if not isinstance(text, str):
         raise MaskingKeyError(f"the masking key secret {secret_id} has no SecretString")

@@ -25,7 +25,7 @@ DMS_ACTIONS = {
 }
 # Option names each strategy reads; any other option is refused (a typo must not pass silently).
 OPTIONS: dict[str, tuple[str, ...]] = {
-    "hash": (),
+    "hash": ("allow_unkeyed_hash",),
     "redact": ("keep_last", "mask_char"),
     "randomize_digits": (),
     "mask_digits": ("mask_char",),
@@ -161,6 +161,23 @@ def _check_options(rule: MaskingRule) -> None:
         raise MaskingRuleError(
             f"masking rule {name!r}: DMS cannot apply strategy {rule.strategy}; DMS supports "
             f'{", ".join(DMS_ACTIONS)} — set where = "after_load" for this rule'
+        )
+    unkeyed = rule.options.get("allow_unkeyed_hash")
+    if unkeyed is not None and (not isinstance(unkeyed, bool) or rule.where != "dms"):
+        raise MaskingRuleError(
+            f"masking rule {name!r}: options.allow_unkeyed_hash only applies to strategy hash with "
+            f'where = "dms", as true or false (after load, hash is always keyed); drop it'
+        )
+    if rule.where == "dms" and rule.strategy == "hash" and unkeyed is not True:
+        # DMS's Hashing Mask: an unkeyed SHA-256, always 64 characters ("Using data masking to hide
+        # sensitive information", https://docs.aws.amazon.com/dms/latest/userguide/
+        # CHAP_Tasks.CustomizingTasks.TableMapping.SelectionTransformation.Masking.html).
+        raise MaskingRuleError(
+            f'masking rule {name!r}: strategy hash with where = "dms" is DMS\'s own hash '
+            "(data-masking-hash-mask): an unkeyed SHA-256, so phone numbers and IDs are recovered by "
+            "hashing every possible value, and always 64 characters. Mask it after load "
+            '(where = "after_load": HMAC-SHA-256 under the masking key), or accept DMS\'s hash with '
+            "options.allow_unkeyed_hash = true"
         )
 
 

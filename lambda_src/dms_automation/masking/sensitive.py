@@ -94,16 +94,35 @@ def coverage(
     ``rules``: every rule, wherever applied. ``schemas``: the schemas to check; empty: those the
     rules name. ``exclude_schemas``: never checked (the engine's progress schema).
     """
+    return coverage_report(connection_factory, rules, patterns, schemas, exclude_schemas)[0]
+
+
+def coverage_report(
+    connection_factory: Callable[[], Any],
+    rules: Iterable[MaskingRule],
+    patterns: Iterable[str] = DEFAULT_PATTERNS,
+    schemas: Sequence[str] = (),
+    exclude_schemas: Sequence[str] = (),
+) -> tuple[list[str], list[str]]:
+    """``(uncovered columns, unseen schemas)``: as ``coverage``, and the checked schemas that
+    ``information_schema`` does not show the connecting user. MySQL shows a user only the schemas
+    and tables it holds some privilege on, so a schema the masking user was not granted (or that
+    does not exist) would otherwise look empty, and its columns covered."""
     rules = list(rules)
     compiled = compile_patterns(patterns)
     checked = [s for s in _schemas(rules, schemas) if s.lower() not in {e.lower() for e in exclude_schemas}]
     if not checked or not compiled:
-        return []
+        return [], []
     covered = {(r.schema.lower(), r.table.lower(), r.column.lower()) for r in rules}
     placeholders = ", ".join(["%s"] * len(checked))
     connection = connection_factory()
     try:
         with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN ({placeholders})",
+                checked,
+            )
+            visible = {str(row[0]).lower() for row in cursor.fetchall()}
             cursor.execute(
                 "SELECT c.TABLE_SCHEMA, c.TABLE_NAME, c.COLUMN_NAME FROM information_schema.COLUMNS c "
                 "JOIN information_schema.TABLES t "
@@ -123,4 +142,4 @@ def coverage(
             continue
         if any(pattern.search(column) for pattern in compiled):
             uncovered.append(f"{schema}.{table}.{column}")
-    return uncovered
+    return uncovered, [s for s in checked if s.lower() not in visible]

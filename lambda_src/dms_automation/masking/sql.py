@@ -1,8 +1,15 @@
 """The SQL each strategy becomes, for MySQL / Aurora MySQL / MariaDB.
 
 Masking happens inside the database, set-based: one ``UPDATE ... SET col = <expression>`` per chunk
-of rows. Identifiers are validated (``rules.IDENTIFIER``) and quoted with backticks; every value a
-user supplies (constant, domain, mask character) and the masking key are bound parameters. Each
+of rows. The SQL is what MariaDB (the tests' server), MySQL 8 and Aurora MySQL 3 all accept and
+evaluate alike: no regular expressions (MySQL 8's ``REGEXP_REPLACE`` is ICU, MariaDB's PCRE, and
+they read ``$`` and ``\\`` in a replacement differently: digits are replaced with ten nested
+``REPLACE`` calls instead), no ``VALUES()`` in ``ON DUPLICATE KEY UPDATE`` (deprecated in MySQL
+8.0.20) and no row alias (MariaDB has none); ``tests/masking/test_sql_dialects.py`` checks every
+statement a masking run sends.
+
+Identifiers are validated (``rules.IDENTIFIER``) and quoted with backticks; every value a user
+supplies (constant, domain, mask character) and the masking key are bound parameters. Each
 expression fits its column: hashes and fake values are cut or shaped to
 ``CHARACTER_MAXIMUM_LENGTH``, so strict mode never rejects a chunk halfway.
 """
@@ -70,6 +77,15 @@ def _fit(expression: str, info: ColumnInfo, produced_length: int | None) -> str:
     return expression
 
 
+def replace_digits(value_sql: str, replacement_sql: str) -> str:
+    """``value_sql`` with every ASCII digit replaced by ``replacement_sql``: ten nested ``REPLACE``
+    calls, plain string functions that MariaDB and MySQL 8 evaluate alike (``REGEXP_REPLACE`` is
+    PCRE in one and ICU in the other)."""
+    for digit in "0123456789":
+        value_sql = f"REPLACE({value_sql}, '{digit}', {replacement_sql})"
+    return value_sql
+
+
 def _need_text(rule: MaskingRule, info: ColumnInfo) -> None:
     if not info.is_text:
         raise MaskingRuleError(
@@ -104,7 +120,7 @@ def expression(rule: MaskingRule, info: ColumnInfo, key: MaskingKey | None = Non
         )
     if strategy == "mask_digits":
         _need_text(rule, info)
-        return f"REGEXP_REPLACE({column}, '[0-9]', %s)", [rule.mask_char]
+        return replace_digits(column, "%s"), [rule.mask_char] * 10
     if strategy == "randomize_digits":
         return _randomize_digits(rule, info)
     if strategy == "fixed":
@@ -148,7 +164,7 @@ def _randomize_digits(rule: MaskingRule, info: ColumnInfo) -> tuple[str, list[An
         for i in range(1, length + 1)
     ]
     if info.max_length is None or info.max_length > MAX_RANDOMIZED_CHARS:
-        parts.append(f"REGEXP_REPLACE(SUBSTRING({column}, {MAX_RANDOMIZED_CHARS + 1}), '[0-9]', '0')")
+        parts.append(replace_digits(f"SUBSTRING({column}, {MAX_RANDOMIZED_CHARS + 1})", "'0'"))
     return f"IF({column} IS NULL, NULL, CONCAT({', '.join(parts)}))", []
 
 

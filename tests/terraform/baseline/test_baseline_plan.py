@@ -345,6 +345,16 @@ def test_given_availability_zones_are_used() -> None:
             {"table_mappings_json": '{"rule": []}'},
             'table_mappings_json must be a JSON document with a "rules" list',
         ),
+        ({"masking_user": {"schemas": []}}, "masking_user.schemas must name at least one schema"),
+        (
+            {"masking_user": {"schemas": ["HR`"]}},
+            "every schema name (schemas, coverage_schemas, progress_schema)",
+        ),
+        (
+            {"masking_user": {"schemas": ["dms_automation"]}},
+            'masking_user.progress_schema "dms_automation" is also in masking_user.schemas',
+        ),
+        ({"masking_user": {"schemas": ["HR"], "username": "Masker"}}, 'masking_user.username = "Masker"'),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )
@@ -550,6 +560,46 @@ def test_without_preparation_the_containers_stay_for_you_to_fill() -> None:
     assert not [a for a in resources if "prepare_databases" in a]
 
 
+def test_the_masking_user_gets_its_own_secret_and_is_prepared_with_only_its_schemas() -> None:
+    plan = baseline_plan("masking-user")
+    resources = planned(plan)
+    secret = resources["aws_secretsmanager_secret.masking[0]"]
+    assert secret["name"] == "dms-masking"
+    assert secret["kms_key_id"] == KEY_ARN
+    assert (
+        secret["recovery_window_in_days"]
+        == resources["aws_secretsmanager_secret.dms_target[0]"]["recovery_window_in_days"]
+    )
+    invocation = resources["aws_lambda_invocation.prepare_databases[0]"]
+    assert json.loads(invocation["triggers"]["masking_user"]) == {
+        "schemas": ["HR", "HR"],
+        "coverage_schemas": ["HR", "CRM"],
+        "progress_schema": "dms_automation",
+        "username": "dms_masking",
+    }
+    # The function may write the masking secret, and nothing but the three secrets it fills.
+    statements = _references(plan, "data.aws_iam_policy_document.prepare_databases", "statement")
+    assert "aws_secretsmanager_secret.masking" in " ".join(statements)
+    assert plan.resource_changes[MODULE + "aws_secretsmanager_secret.masking[0]"]["change"]["after_unknown"][
+        "arn"
+    ]
+
+
+def test_without_a_masking_user_masking_falls_back_to_the_master_secret() -> None:
+    resources = planned(baseline_plan("defaults"))
+    assert "aws_secretsmanager_secret.masking[0]" not in resources
+    # Without preparation nobody could create the user: no secret for it either.
+    resources = planned(baseline_plan("masking-user-no-preparation"))
+    assert "aws_secretsmanager_secret.masking[0]" not in resources
+
+
+def test_the_masking_user_progress_schema_is_the_engines_default() -> None:
+    from dms_automation.masking.engine import DEFAULT_PROGRESS_SCHEMA
+
+    text = Path("modules/baseline/variables.tf").read_text()
+    assert f'progress_schema  = optional(string, "{DEFAULT_PROGRESS_SCHEMA}")' in text
+
+
 DMS_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dms/{}-AbCdEf"
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 LAYER_ARN = "arn:aws:lambda:eu-west-1:123456789012:layer:oracledb:3"
@@ -631,6 +681,11 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "table_selection": [{"schema": "HR"}, {"schema": "SALES", "table": "ORDERS"}],
     },
     "no-preparation": {"prepare_databases": False},
+    "masking-user": {
+        "kms_key_arn": KEY_ARN,
+        "masking_user": {"schemas": ["HR", "HR"], "coverage_schemas": ["HR", "CRM"]},
+    },
+    "masking-user-no-preparation": {"prepare_databases": False, "masking_user": {"schemas": ["HR"]}},
 }
 
 

@@ -24,7 +24,8 @@ CASES = collect(Path(__file__).parent)
 DMS_MASKING_ACTIONS = {"data-masking-digits-mask", "data-masking-digits-randomize", "data-masking-hash-mask"}
 
 RULES: list[dict[str, Any]] = [
-    {"schema": "hr", "table": "employees", "column": "ssn", "strategy": "hash", "where": "dms"},
+    {"schema": "hr", "table": "employees", "column": "ssn", "strategy": "hash", "where": "dms",
+     "options": {"allow_unkeyed_hash": True}},
     {"schema": "hr", "table": "employees", "column": "phone", "strategy": "randomize_digits",
      "where": "dms"},
     {"schema": "hr", "table": "employees", "column": "passport", "strategy": "mask_digits", "where": "dms",
@@ -58,8 +59,18 @@ def test_dms_rules_follow_the_documented_transformation_format(rendered: dict[st
     rules = rendered["dms_transformation_rules"]
     assert rules == [
         {
+            # DMS's hash is 64 characters: the column is widened first (the lower rule-id).
             "rule-type": "transformation",
             "rule-id": "1001",
+            "rule-name": "widen-hr-employees-ssn",
+            "rule-target": "column",
+            "object-locator": {"schema-name": "hr", "table-name": "employees", "column-name": "ssn"},
+            "rule-action": "change-data-type",
+            "data-type": {"type": "string", "length": 64},
+        },
+        {
+            "rule-type": "transformation",
+            "rule-id": "1002",
             "rule-name": "mask-hr-employees-ssn",
             "rule-target": "column",
             "object-locator": {"schema-name": "hr", "table-name": "employees", "column-name": "ssn"},
@@ -67,7 +78,7 @@ def test_dms_rules_follow_the_documented_transformation_format(rendered: dict[st
         },
         {
             "rule-type": "transformation",
-            "rule-id": "1002",
+            "rule-id": "1003",
             "rule-name": "mask-hr-employees-phone",
             "rule-target": "column",
             "object-locator": {"schema-name": "hr", "table-name": "employees", "column-name": "phone"},
@@ -75,7 +86,7 @@ def test_dms_rules_follow_the_documented_transformation_format(rendered: dict[st
         },
         {
             "rule-type": "transformation",
-            "rule-id": "1003",
+            "rule-id": "1004",
             "rule-name": "mask-hr-employees-passport",
             "rule-target": "column",
             "object-locator": {"schema-name": "hr", "table-name": "employees", "column-name": "passport"},
@@ -83,7 +94,7 @@ def test_dms_rules_follow_the_documented_transformation_format(rendered: dict[st
             "value": "#",
         },
     ]
-    assert {rule["rule-action"] for rule in rules} <= DMS_MASKING_ACTIONS
+    assert {rule["rule-action"] for rule in rules} <= DMS_MASKING_ACTIONS | {"change-data-type"}
     # DMS wants rule ids as numeric strings, unique within the table mapping.
     assert all(re.fullmatch(r"[1-9][0-9]*", rule["rule-id"]) for rule in rules)
     assert json.loads(rendered["dms_transformation_rules_json"]) == rules
@@ -111,12 +122,12 @@ def test_the_lambda_json_holds_only_after_load_rules_and_parses_back(rendered: d
 
 def test_default_where_moves_unplaced_rules_and_first_rule_id_shifts_ids() -> None:
     rules = [
-        {"schema": "hr", "table": "employees", "column": "ssn", "strategy": "hash"},
+        {"schema": "hr", "table": "employees", "column": "ssn", "strategy": "mask_digits"},
         {"schema": "hr", "table": "employees", "column": "card", "strategy": "redact", "where": "after_load"},
     ]
     rendered = outputs({"masking_rules": rules, "default_where": "dms", "first_rule_id": 50})
     assert [(r["rule-id"], r["rule-action"]) for r in rendered["dms_transformation_rules"]] == [
-        ("50", "data-masking-hash-mask")
+        ("50", "data-masking-digits-mask")
     ]
     assert [r.column for r in parse_rules(rendered["after_load_rules_json"])] == ["card"]
 
@@ -152,6 +163,16 @@ BASE = {"schema": "hr", "table": "employees", "column": "ssn", "strategy": "hash
         ({"strategy": "redact", "options": {"mask_char": " "}}, 'hr.employees.ssn (" ")', "printable ASCII"),
         ({"strategy": "fake_email", "options": {"domain": "no domain"}}, "domain name",
          "not a domain name"),
+        # DMS's own hash is unkeyed and 64 characters: refused unless asked for, by default_where too.
+        ({"where": "dms"}, "an unkeyed SHA-256, so phone numbers and IDs are recovered by hashing every "
+         "possible value, and always 64 characters", "an unkeyed SHA-256"),
+        ({"where": "dms", "options": {"allow_unkeyed_hash": False}}, "allow_unkeyed_hash = true } (the target "
+         "column is then changed to a 64-character string first): hr.employees.ssn", "allow_unkeyed_hash = true"),
+        ({"options": {"allow_unkeyed_hash": True}}, "allow_unkeyed_hash only applies to strategy hash with "
+         'where = "dms" (after load, hash is always keyed); drop it from: hr.employees.ssn',
+         "only applies to strategy hash"),
+        ({"strategy": "mask_digits", "where": "dms", "options": {"allow_unkeyed_hash": True}},
+         "drop it from: hr.employees.ssn", "do not apply to strategy mask_digits"),
     ],
 )  # fmt: skip
 def test_bad_rules_are_refused_at_plan_time_and_by_the_lambda_naming_the_rule(

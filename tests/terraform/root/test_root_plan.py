@@ -102,10 +102,12 @@ def test_baseline_path_with_masking_wires_rules_network_and_secret() -> None:
     changes = plan.resource_changes
     # DMS masking: in the created task's table mappings, after the selection rule.
     rules = json.loads(outputs_of(plan)["table_mappings"])["rules"]
-    assert [r["rule-type"] for r in rules] == ["selection", "transformation"]
-    assert rules[1]["rule-action"] == "data-masking-hash-mask"
+    assert [r["rule-type"] for r in rules] == ["selection", "transformation", "transformation"]
+    # DMS's unkeyed hash (opted in) is 64 characters: the column is widened first.
+    assert [r["rule-action"] for r in rules[1:]] == ["change-data-type", "data-masking-hash-mask"]
+    assert rules[1]["data-type"] == {"type": "string", "length": 64}
     locator = {"schema-name": "HR", "table-name": "EMPLOYEES", "column-name": "SSN"}
-    assert rules[1]["object-locator"] == locator
+    assert rules[1]["object-locator"] == rules[2]["object-locator"] == locator
     task = changes["module.dms_automation.module.baseline[0].aws_dms_replication_task.this"]
     assert json.loads(task["change"]["after"]["table_mappings"])["rules"] == rules
     # DMS applies data-masking rules from replication engine 3.5.4 on.
@@ -134,6 +136,17 @@ def test_baseline_path_with_masking_wires_rules_network_and_secret() -> None:
     assert service["private_dns_enabled"] is True
     assert baseline + "aws_vpc_security_group_ingress_rule.vpc_endpoints_from_clients[0]" in changes
     assert "module.dms_automation.aws_vpc_security_group_egress_rule.masking_to_secrets_manager[0]" in changes
+    # The Lambda masks as a user the preparation creates with the after-load rules' schemas only
+    # (EMAIL, after load; SSN is masked by DMS), never as the cluster's master user.
+    masking_secret = changes[baseline + "aws_secretsmanager_secret.masking[0]"]["change"]
+    assert masking_secret["after"]["name"] == "dms-masking"
+    invocation = changes[baseline + "aws_lambda_invocation.prepare_databases[0]"]["change"]["after"]
+    user = json.loads(invocation["triggers"]["masking_user"])
+    assert (user["schemas"], user["coverage_schemas"]) == (["HR"], ["HR"])
+    config = plan._raw["configuration"]["root_module"]["module_calls"]["dms_automation"]["module"]
+    secret_refs = config["module_calls"]["automation"]["expressions"]["masking_secret_arn"]["references"]
+    assert "module.baseline[0].masking_secret_arn" in secret_refs
+    assert not [r for r in secret_refs if "master" in r]
 
 
 @pytest.mark.parametrize(
@@ -219,7 +232,14 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "create_baseline": True,
         "table_selection": [{"schema": "HR"}],
         "masking_rules": [
-            {"schema": "HR", "table": "EMPLOYEES", "column": "SSN", "strategy": "hash", "where": "dms"},
+            {
+                "schema": "HR",
+                "table": "EMPLOYEES",
+                "column": "SSN",
+                "strategy": "hash",
+                "where": "dms",
+                "options": {"allow_unkeyed_hash": True},
+            },
             {"schema": "HR", "table": "EMPLOYEES", "column": "EMAIL", "strategy": "fake_email"},
         ],
     },
@@ -248,6 +268,7 @@ ROOT_SET = {
 }
 COMPUTED = {
     "extra_table_mapping_rules",
+    "masking_user",
     "target_allowed_security_group_ids",
     "vpc_endpoint_client_security_group_ids",
 }

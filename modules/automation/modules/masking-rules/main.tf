@@ -9,6 +9,8 @@ locals {
     randomize_digits = "data-masking-digits-randomize"
     mask_digits      = "data-masking-digits-mask"
   }
+  # Characters of DMS's hash: a hex SHA-256.
+  dms_hash_length = 64
 
   _rules = [
     for r in var.masking_rules : merge(r, {
@@ -20,22 +22,35 @@ locals {
   dms_rules        = [for r in local._rules : r if r.where == "dms"]
   after_load_rules = [for r in local._rules : r if r.where == "after_load"]
 
+  # DMS's hash is always 64 characters: an accepted unkeyed hash first widens the
+  # target column with a change-data-type rule, which DMS allows on a masked column
+  # and applies first because of its lower rule-id ("Transformation rules and
+  # actions", Limitations and rule-id,
+  # https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Tasks.CustomizingTasks.TableMapping.SelectionTransformation.Transformations.html).
+  _dms_steps = flatten([
+    for r in local.dms_rules : concat(
+      r.strategy == "hash" ? [{ rule = r, action = "change-data-type" }] : [],
+      [{ rule = r, action = local._dms_actions[r.strategy] }],
+    )
+  ])
+
   dms_transformation_rules = [
-    for i, r in local.dms_rules : merge(
+    for i, step in local._dms_steps : merge(
       {
         "rule-type"   = "transformation"
         "rule-id"     = tostring(var.first_rule_id + i)
-        "rule-name"   = "mask-${r.schema}-${r.table}-${r.column}"
+        "rule-name"   = "${step.action == "change-data-type" ? "widen" : "mask"}-${step.rule.schema}-${step.rule.table}-${step.rule.column}"
         "rule-target" = "column"
         "object-locator" = {
-          "schema-name" = r.schema
-          "table-name"  = r.table
-          "column-name" = r.column
+          "schema-name" = step.rule.schema
+          "table-name"  = step.rule.table
+          "column-name" = step.rule.column
         }
-        "rule-action" = local._dms_actions[r.strategy]
+        "rule-action" = step.action
       },
       # Digits Mask takes the masking character as "value".
-      r.strategy == "mask_digits" ? { "value" = lookup(r.options, "mask_char", "*") } : {},
+      step.action == "data-masking-digits-mask" ? { "value" = lookup(step.rule.options, "mask_char", "*") } : {},
+      step.action == "change-data-type" ? { "data-type" = { "type" = "string", "length" = local.dms_hash_length } } : {},
     )
   ]
 

@@ -27,8 +27,8 @@ variable "masking_rules" {
     Columns to mask. strategy: hash (HMAC-SHA-256 under the masking key, deterministic, cut to the column),
     redact (mask all but options.keep_last characters with options.mask_char), randomize_digits, mask_digits
     (digits become options.mask_char), fixed (options.value), null, fake_email (u<keyed hash>@options.domain).
-    where: "dms" or "after_load" (default: default_where). DMS supports hash (its own, unkeyed), randomize_digits
-    and mask_digits. options.salt is refused: the key of hash and fake_email lives in Secrets Manager.
+    where: "dms" or "after_load" (default: default_where). DMS supports randomize_digits, mask_digits and hash
+    (its own unkeyed SHA-256, only with options.allow_unkeyed_hash = true). options.salt is refused: the key of hash and fake_email lives in Secrets Manager.
   EOT
   type = list(object({
     schema   = string
@@ -37,11 +37,12 @@ variable "masking_rules" {
     strategy = string
     where    = optional(string)
     options = optional(object({
-      salt      = optional(string)
-      keep_last = optional(number)
-      mask_char = optional(string)
-      value     = optional(string)
-      domain    = optional(string)
+      allow_unkeyed_hash = optional(bool)
+      salt               = optional(string)
+      keep_last          = optional(number)
+      mask_char          = optional(string)
+      value              = optional(string)
+      domain             = optional(string)
     }), {})
   }))
   default  = []
@@ -67,6 +68,20 @@ variable "masking_rules" {
   validation {
     condition     = alltrue([for r in var.masking_rules : coalesce(r.where, var.default_where) != "dms" || contains(["hash", "randomize_digits", "mask_digits"], r.strategy)])
     error_message = "masking_rules: DMS can only apply hash, randomize_digits and mask_digits; set where = \"after_load\" for: ${join(", ", [for r in var.masking_rules : "${r.schema}.${r.table}.${r.column} (${r.strategy})" if coalesce(r.where, var.default_where) == "dms" && !contains(["hash", "randomize_digits", "mask_digits"], r.strategy)])}."
+  }
+
+  # DMS's "Data Masking: Hashing Mask" is a SHA-256 of the value with no key, always 64
+  # characters ("Using data masking to hide sensitive information",
+  # https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Tasks.CustomizingTasks.TableMapping.SelectionTransformation.Masking.html):
+  # a phone number or an ID is recovered by hashing every candidate. Only on request.
+  validation {
+    condition     = alltrue([for r in var.masking_rules : coalesce(r.where, var.default_where) != "dms" || r.strategy != "hash" || try(r.options.allow_unkeyed_hash, null) == true])
+    error_message = "masking_rules: strategy hash with where = \"dms\" is DMS's own hash (data-masking-hash-mask): an unkeyed SHA-256, so phone numbers and IDs are recovered by hashing every possible value, and always 64 characters, which a shorter target column cannot hold. Mask these after load (where = \"after_load\": HMAC-SHA-256 under the masking key, cut to the column), or accept DMS's hash with options = { allow_unkeyed_hash = true } (the target column is then changed to a 64-character string first): ${join(", ", [for r in var.masking_rules : "${r.schema}.${r.table}.${r.column}" if coalesce(r.where, var.default_where) == "dms" && r.strategy == "hash" && try(r.options.allow_unkeyed_hash, null) != true])}."
+  }
+
+  validation {
+    condition     = alltrue([for r in var.masking_rules : try(r.options.allow_unkeyed_hash, null) == null || (r.strategy == "hash" && coalesce(r.where, var.default_where) == "dms")])
+    error_message = "masking_rules: options.allow_unkeyed_hash only applies to strategy hash with where = \"dms\" (after load, hash is always keyed); drop it from: ${join(", ", [for r in var.masking_rules : "${r.schema}.${r.table}.${r.column}" if try(r.options.allow_unkeyed_hash, null) != null && !(r.strategy == "hash" && coalesce(r.where, var.default_where) == "dms")])}."
   }
 
   validation {
