@@ -27,7 +27,9 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 def _task_state(arn: str) -> dict[str, Any]:
-    task = dms.model_of_task(arn).task(arn)
+    model = dms.model_of_task(arn)
+    with model.lock:
+        task = model.task(arn)
     return {
         "ReplicationTaskArn": task.arn,
         "ReplicationTaskIdentifier": task.identifier,
@@ -62,10 +64,14 @@ def handle(method: str, path: str, query: str, body: bytes) -> tuple[int, dict[s
             params = json.loads(body or b"{}")
             arn = params.get("arn", "")
             model = dms.model_of_task(arn)
-            model.end_run(arn, params.get("outcome", ""), params.get("reason", ""), params.get("message", ""))
-            answer = model.handle(
-                "DescribeReplicationTasks", {"Filters": [{"Name": "replication-task-arn", "Values": [arn]}]}
-            )
+            with model.lock:
+                model.end_run(
+                    arn, params.get("outcome", ""), params.get("reason", ""), params.get("message", "")
+                )
+                answer = model.handle(
+                    "DescribeReplicationTasks",
+                    {"Filters": [{"Name": "replication-task-arn", "Values": [arn]}]},
+                )
             return 200, {"ReplicationTask": to_wire(answer["ReplicationTasks"][0])}
     except DmsError as error:
         return 400, {"__type": error.code, "message": error.message}

@@ -427,12 +427,12 @@ def _call_action(self: DatabaseMigrationServiceResponse) -> Any:
     operation = self._get_action()
     if operation in OPERATIONS:
         model = model_for(self.current_account, self.region)
-        status, body = model.serve(operation, self.body)
+        status, answer = model.serve(operation, self.body)
         params = json.loads(self.body or "{}")
         if status == 200 and operation == "CreateReplicationTask" and params.get("Tags"):
-            arn = json.loads(body)["ReplicationTask"]["ReplicationTaskArn"]
+            arn = json.loads(answer)["ReplicationTask"]["ReplicationTaskArn"]
             self.dms_backend.tagger.tag_resource(arn, params["Tags"])
-        return status, {"Content-Type": "application/x-amz-json-1.1"}, body.decode()
+        return status, {"Content-Type": "application/x-amz-json-1.1"}, answer.decode()
     status, headers, body = _original_call_action(self)
     if status == 200 and isinstance(body, str) and body.startswith("{"):
         body = json.dumps(epoch_timestamps(json.loads(body)))

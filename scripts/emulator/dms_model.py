@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import random
 import string
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -289,6 +290,8 @@ class DmsModel:
         self.default_connection = ConnectionScript()
         self.unavailable: set[str] = set()  # instances and endpoints that are not available
         self.assessments = Assessments()
+        # The emulator's server answers requests on several threads; one at a time here.
+        self.lock = threading.RLock()
 
     @property
     def prefix(self) -> str:
@@ -300,7 +303,8 @@ class DmsModel:
         """Answer one DMS JSON-protocol request: (HTTP status, JSON body)."""
         try:
             params = json.loads(body or b"{}")
-            answer = self.handle(operation, params)
+            with self.lock:
+                answer = self.handle(operation, params)
         except DmsError as error:
             return 400, json.dumps({"__type": error.code, "message": error.message}).encode()
         except json.JSONDecodeError as error:
