@@ -128,7 +128,9 @@ def test_a_manual_start_landing_on_a_tick_is_followed_not_rearmed_over(
 # 3 ------------------------------------------------------------------------------------------
 
 
-def test_a_start_whose_response_is_lost_is_a_started_run(world: World, context: FakeContext) -> None:
+def test_a_start_whose_response_is_lost_is_a_started_run(
+    world: World, context: FakeContext, log_lines: Any
+) -> None:
     # DMS starts the task, the answer is lost (HTTP 500), botocore retries and DMS refuses the retry.
     world.send_faults.append(
         Fault("StartReplicationTask", code="InternalFailure", lost_response=True, calls={1})
@@ -136,6 +138,8 @@ def test_a_start_whose_response_is_lost_is_a_started_run(world: World, context: 
     assert starter.handler(TICK, context)["action"] == "started"
     assert [op for op in world.calls if op == "StartReplicationTask"] == ["StartReplicationTask"]
     assert world.task.start_count == 1  # the retry was refused: DMS started one run
+    [started] = [line for line in log_lines() if line["decision"] == "run-started"]
+    assert started["level"] == "WARNING" and "InvalidResourceStateFault" in started["error"]
     assert world.task.status == "running" and not world.rule_enabled() and world.phase() == "running"
     invariant_holds(world)
 
