@@ -207,7 +207,14 @@ class EmulatedStack:
         return self.describe_task(task["ReplicationTaskArn"])
 
     def delete_task(self, arn: str) -> None:
-        self.client("dms").delete_replication_task(ReplicationTaskArn=arn)
+        """Delete the task and wait until DMS no longer shows it (it is "deleting" meanwhile, and
+        its identifier is taken until it is gone)."""
+        dms = self.client("dms")
+        dms.delete_replication_task(ReplicationTaskArn=arn)
+        dms.get_waiter("replication_task_deleted").wait(
+            Filters=[{"Name": "replication-task-arn", "Values": [arn]}],
+            WaiterConfig={"Delay": 1, "MaxAttempts": 30},
+        )
 
     def describe_task(self, arn: str) -> dict[str, Any]:
         tasks = self.client("dms").describe_replication_tasks(

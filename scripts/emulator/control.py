@@ -2,9 +2,10 @@
 
 GET  /_emulator/health                               {"status": "ok"}
 GET  /_emulator/dms/task?arn=ARN                      what the task's last run was started with
-POST /_emulator/dms/task/finish {"arn", "outcome", "message"?}
-     the running task ends as DMS would end it: outcome "stopped" (full load finished)
-     or "failed" (StopReason and LastFailureMessage set); answers DescribeReplicationTasks' shape
+POST /_emulator/dms/task/finish {"arn", "outcome", "reason"?, "message"?}
+     the running task ends as DMS would end it (DmsModel.end_run): outcome "stopped" (a full load
+     finished, or with "reason" any other stop reason) or "failed" (StopReason and
+     LastFailureMessage set); answers DescribeReplicationTasks' shape
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from urllib.parse import parse_qs
 from moto.core.exceptions import JsonRESTError
 
 from . import dms
+from .dms_model import DmsError, to_wire
 
 PREFIX = "/_emulator/"
 
@@ -25,10 +27,12 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 def _task_state(arn: str) -> dict[str, Any]:
-    task = dms.find_task(arn)
+    model = dms.model_of_task(arn)
+    with model.lock:
+        task = model.task(arn)
     return {
         "ReplicationTaskArn": task.arn,
-        "ReplicationTaskIdentifier": task.id,
+        "ReplicationTaskIdentifier": task.identifier,
         "Status": task.status,
         "LastStartType": task.last_start_type,
         "StartCount": task.start_count,
@@ -58,9 +62,19 @@ def handle(method: str, path: str, query: str, body: bytes) -> tuple[int, dict[s
             return 200, _task_state(arn)
         if path == PREFIX + "dms/task/finish" and method == "POST":
             params = json.loads(body or b"{}")
-            task = dms.find_task(params.get("arn", ""))
-            dms.finish_task(task, params.get("outcome", ""), params.get("message"))
-            return 200, {"ReplicationTask": dms.epoch_timestamps(task.to_dict())}
+            arn = params.get("arn", "")
+            model = dms.model_of_task(arn)
+            with model.lock:
+                model.end_run(
+                    arn, params.get("outcome", ""), params.get("reason", ""), params.get("message", "")
+                )
+                answer = model.handle(
+                    "DescribeReplicationTasks",
+                    {"Filters": [{"Name": "replication-task-arn", "Values": [arn]}]},
+                )
+            return 200, {"ReplicationTask": to_wire(answer["ReplicationTasks"][0])}
+    except DmsError as error:
+        return 400, {"__type": error.code, "message": error.message}
     except JsonRESTError as error:
         return error.code, {"__type": error.error_type, "message": error.message}
     except json.JSONDecodeError as error:

@@ -1,29 +1,15 @@
-"""DMS behaviour moto 5.2.5 lacks or gets wrong, patched in-process before the server starts.
+"""The emulator's DMS: moto 5.2.5's server, with the replication tasks, connection tests,
+premigration assessment runs and table statistics answered by the project's DMS model
+(``scripts/emulator/dms_model.py``, the same model the unit tests use in-process), and what else
+the AWS provider reads patched into moto here:
 
-What changes, and why (each is something the AWS provider or the automation reads):
 - timestamps are epoch numbers, as in DMS's JSON protocol (the Go SDK refuses ISO strings);
-- a task's ARN ends in a generated upper-case resource ID (or ``ResourceIdentifier``), not its name;
-- a new task is ``creating`` in the create answer and ``ready`` from the next describe on;
-- ``StartReplicationTask`` honours and checks ``StartReplicationTaskType``, refuses a running task,
-  and the task reports ``StopReason`` / ``LastFailureMessage`` like DMS;
-- ``ModifyReplicationTask``, ``ModifyReplicationSubnetGroup`` and the event subscription API
-  (Create/Describe/Modify/Delete) exist;
+- ``ModifyReplicationSubnetGroup`` and the event subscription API (Create/Describe/Modify/Delete)
+  exist;
 - a subnet group keeps its subnets (VPC and zones from the EC2 backend) and its tags by ARN;
 - ``AddTagsToResource`` / ``RemoveTagsFromResource`` exist, and tag look-ups accept an ARN
-  without the account (what the provider builds with ``skip_requesting_account_id``);
-- ``TestConnection`` of a pair tested before starts a new test (moto fails with a server error);
-  it is refused with ``InvalidResourceStateFault`` while a test of the pair is under way, and the
-  pair keeps its status meanwhile, as DMS does (API_TestConnection in the DMS API reference,
-  https://docs.aws.amazon.com/dms/latest/APIReference/API_TestConnection.html): a client must
-  not take the status it reads after a refusal for the result of its own test;
-- premigration assessment runs exist (moto has none): ``DescribeApplicableIndividualAssessments``
-  lists, as DMS does for the task's engines and migration type, the Oracle CDC checks for an
-  Oracle source of a ``cdc`` or ``full-load-and-cdc`` task and a check for every task;
-  ``StartReplicationTaskAssessmentRun`` answers with the run ``starting``, and the run has
-  ``passed`` by the next look (the emulated source is prepared), as
-  ``DescribeReplicationTaskAssessmentRuns`` and ``DescribeReplicationTaskIndividualAssessments``
-  report it (API_ReplicationTaskAssessmentRun and API_ReplicationTaskIndividualAssessment in the
-  DMS API reference, https://docs.aws.amazon.com/dms/latest/APIReference/).
+  without the account (what the provider builds with ``skip_requesting_account_id``); a task's
+  tags given at creation are kept by ARN like every other resource's.
 """
 
 from __future__ import annotations
@@ -36,7 +22,6 @@ from typing import Any
 from moto.core.utils import utcnow
 from moto.dms import models, responses
 from moto.dms.exceptions import (
-    InvalidResourceStateFault,
     ResourceAlreadyExistsFault,
     ResourceNotFoundFault,
     ValidationError,
@@ -45,12 +30,12 @@ from moto.dms.models import (
     DatabaseMigrationServiceBackend,
     FakeReplicationInstance,
     FakeReplicationSubnetGroup,
-    FakeReplicationTask,
     dms_backends,
 )
 from moto.dms.responses import DatabaseMigrationServiceResponse
-from moto.dms.utils import random_id
 from moto.utilities.utils import get_partition
+
+from .dms_model import OPERATIONS, DmsModel
 
 # Response keys that DMS's API types as Timestamp (SubscriptionCreationTime is a String in DMS).
 TIMESTAMP_KEYS = frozenset(
@@ -70,7 +55,6 @@ TIMESTAMP_KEYS = frozenset(
     }
 )
 
-START_TYPES = ("start-replication", "resume-processing", "reload-target")
 SOURCE_TYPES = ("replication-instance", "replication-task")
 EVENT_CATEGORIES = {
     "replication-instance": (
@@ -84,8 +68,6 @@ EVENT_CATEGORIES = {
     ),
     "replication-task": ("configuration change", "state change", "creation", "deletion", "failure"),
 }
-# Statuses from which a task may be started again.
-STARTABLE = ("ready", "stopped", "failed")
 _ARN = re.compile(r"^arn:(?P<partition>[^:]+):dms:(?P<region>[^:]+):(?P<account>[^:]*):(?P<rest>.+)$")
 
 
@@ -108,139 +90,29 @@ def epoch_timestamps(value: Any, key: str | None = None) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------
-# Replication tasks
+# The DMS model, one per account and region
 # ---------------------------------------------------------------------------------------------
-_original_task_init = FakeReplicationTask.__init__
-_original_task_to_dict = FakeReplicationTask.to_dict
+MODELS: dict[tuple[str, str], DmsModel] = {}
 
 
-def _task_init(self: FakeReplicationTask, *args: Any, **kwargs: Any) -> None:
-    resource_identifier = kwargs.pop("resource_identifier", None)
-    _original_task_init(self, *args, **kwargs)
-    account_id = kwargs.get("account_id") or args[7]
-    region = self.region
-    self.resource_id = resource_identifier or random_id(True, 26)
-    self.arn = f"arn:{get_partition(region)}:dms:{region}:{account_id}:task:{self.resource_id}"
-    self.stop_reason: str | None = None
-    self.last_failure_message: str | None = None
-    self.last_start_type: str | None = None
-    self.start_count = 0
-    self.full_load_percent = 0
-    self.cdc_start_position: str | None = None
+def model_for(account: str, region: str) -> DmsModel:
+    """The account's and region's DMS model; endpoints are moto's (what the provider creates)."""
+    if (account, region) not in MODELS:
+
+        def engine(arn: str) -> str | None:
+            endpoints = dms_backends[account][region].endpoints.values()
+            return next((e.engine_name for e in endpoints if e.endpoint_arn == arn), None)
+
+        MODELS[(account, region)] = DmsModel(account, region, endpoint_engine=engine)
+    return MODELS[(account, region)]
 
 
-def _task_to_dict(self: FakeReplicationTask) -> dict[str, Any]:
-    data = _original_task_to_dict(self)
-    data["ReplicationTaskStats"]["FullLoadProgressPercent"] = self.full_load_percent
-    data["ReplicationTaskStats"]["TablesLoaded"] = 1 if self.full_load_percent == 100 else 0
-    if self.stop_date is None:
-        data["ReplicationTaskStats"].pop("FullLoadFinishDate", None)
-    if self.stop_reason:
-        data["StopReason"] = self.stop_reason
-    if self.last_failure_message:
-        data["LastFailureMessage"] = self.last_failure_message
-    if self.cdc_start_position:
-        data["CdcStartPosition"] = self.cdc_start_position
-    return {k: v for k, v in data.items() if v is not None}
-
-
-def _task_start(self: FakeReplicationTask, start_type: str = "start-replication") -> FakeReplicationTask:
-    if start_type not in START_TYPES:
-        raise ValidationError(
-            f"StartReplicationTaskType {start_type!r} is not valid; use one of: {', '.join(START_TYPES)}"
-        )
-    if self.status not in STARTABLE:
-        raise InvalidResourceStateFault(
-            f"Replication task {self.id} is in status {self.status}; it can be started only when "
-            f"{', '.join(STARTABLE)}"
-        )
-    if start_type == "start-replication" and self.start_count > 0:
-        raise InvalidResourceStateFault(
-            f"Start type start-replication is valid only for the first run of task {self.id}; "
-            "use resume-processing or reload-target"
-        )
-    self.last_start_type = start_type
-    self.start_count += 1
-    self.start_date = utcnow()
-    self.stop_date = None
-    self.stop_reason = None
-    self.last_failure_message = None
-    if start_type != "resume-processing":
-        self.full_load_percent = 0
-    self.status = "running"
-    return self
-
-
-def _task_stop(self: FakeReplicationTask) -> FakeReplicationTask:
-    if self.status != "running":
-        raise InvalidResourceStateFault(f"Replication task {self.id} is not running (status {self.status})")
-    self.status = "stopped"
-    self.stop_reason = "Stop Reason NORMAL"
-    self.stop_date = utcnow()
-    return self
-
-
-def finish_task(task: FakeReplicationTask, outcome: str, message: str | None = None) -> FakeReplicationTask:
-    """What DMS does when a running task ends on its own: the full load finished, or it failed."""
-    if task.status != "running":
-        raise InvalidResourceStateFault(
-            f"Replication task {task.id} is not running (status {task.status}); only a running task can end"
-        )
-    task.stop_date = utcnow()
-    if outcome == "stopped":
-        if task.migration_type != "full-load":
-            raise InvalidResourceStateFault(
-                f"Replication task {task.id} has migration type {task.migration_type}; only a full-load task "
-                "stops on its own after the full load (CDC keeps running until stopped)"
-            )
-        task.status = "stopped"
-        task.full_load_percent = 100
-        task.stop_reason = "Stop Reason FULL_LOAD_ONLY_FINISHED"
-    elif outcome == "failed":
-        task.status = "failed"
-        task.stop_reason = "Stop Reason RECOVERABLE_ERROR"
-        task.last_failure_message = message or "Last Error Task error notification received. Task: FAILED"
-    else:
-        raise ValidationError(f"outcome {outcome!r} is not valid; use stopped or failed")
-    return task
-
-
-def find_task(arn: str) -> FakeReplicationTask:
-    match = _ARN.match(arn)
-    if not match:
+def model_of_task(arn: str) -> DmsModel:
+    """The model that holds the task with this ARN (ValidationError for what is no task ARN)."""
+    match = _ARN.match(arn or "")
+    if not match or not match["rest"].startswith("task:"):
         raise ValidationError(f"{arn!r} is not a DMS task ARN")
-    backend = dms_backends[match["account"]][match["region"]]
-    task = backend.replication_tasks.get(arn)
-    if task is None:
-        raise ResourceNotFoundFault(f"Replication task {arn} could not be found.")
-    return task
-
-
-# ---------------------------------------------------------------------------------------------
-# Connection tests: testing the same endpoint from the same instance again starts a new test
-# ---------------------------------------------------------------------------------------------
-_original_test_connection = DatabaseMigrationServiceBackend.test_connection
-
-
-def _test_connection(
-    self: DatabaseMigrationServiceBackend, replication_instance_arn: str, endpoint_arn: str
-) -> Any:
-    for connection in self.connections:
-        pair = (connection.replication_instance_arn, connection.endpoint_arn)
-        if pair == (replication_instance_arn, endpoint_arn) and connection.status == "testing":
-            raise InvalidResourceStateFault(
-                f"A connection test of endpoint {endpoint_arn} from {replication_instance_arn} "
-                "is already under way"
-            )
-    for connection in self.connections:
-        if (connection.replication_instance_arn, connection.endpoint_arn) == (
-            replication_instance_arn,
-            endpoint_arn,
-        ):
-            connection.status = "testing"
-            connection._tick = 0
-            return connection
-    return _original_test_connection(self, replication_instance_arn, endpoint_arn)
+    return model_for(match["account"], match["region"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -507,204 +379,6 @@ def _delete_event_subscription(self: DatabaseMigrationServiceResponse) -> str:
     return json.dumps({"EventSubscription": answer})
 
 
-# ---------------------------------------------------------------------------------------------
-# Task API additions
-# ---------------------------------------------------------------------------------------------
-def _create_replication_task(self: DatabaseMigrationServiceResponse) -> str:
-    params = json.loads(self.body)
-    backend = self.dms_backend
-    identifier = params.get("ReplicationTaskIdentifier")
-    if any(t.id == identifier for t in backend.replication_tasks.values()):
-        raise ResourceAlreadyExistsFault(f"Replication task {identifier} already exists.")
-    migration_type = params.get("MigrationType")
-    if migration_type not in ("full-load", "cdc", "full-load-and-cdc"):
-        raise ValidationError(
-            f"MigrationType {migration_type!r} is not valid; use one of: full-load, cdc, full-load-and-cdc"
-        )
-    task = FakeReplicationTask(
-        replication_task_identifier=identifier,
-        source_endpoint_arn=params.get("SourceEndpointArn"),
-        target_endpoint_arn=params.get("TargetEndpointArn"),
-        replication_instance_arn=params.get("ReplicationInstanceArn"),
-        migration_type=migration_type,
-        table_mappings=params.get("TableMappings"),
-        replication_task_settings=params.get("ReplicationTaskSettings"),
-        account_id=backend.account_id,
-        region_name=backend.region_name,
-        resource_identifier=params.get("ResourceIdentifier"),
-    )
-    task.cdc_start_position = params.get("CdcStartPosition")
-    backend.replication_tasks[task.arn] = task
-    if params.get("Tags"):
-        backend.tagger.tag_resource(task.arn, params["Tags"])
-    return json.dumps({"ReplicationTask": task.to_dict()})
-
-
-def _describe_replication_tasks(self: DatabaseMigrationServiceResponse) -> str:
-    params = json.loads(self.body or "{}")
-    tasks = self.dms_backend.describe_replication_tasks(
-        filters=params.get("Filters") or [], max_records=params.get("MaxRecords") or 100
-    )
-    for task in tasks:
-        if task.status == "creating":
-            task.status = "ready"  # DMS takes a minute; the first look after creation sees it ready
-        elif task.status == "modifying":
-            task.status = "ready" if task.start_count == 0 else "stopped"
-    if not tasks and any(f.get("Name") == "replication-task-arn" for f in params.get("Filters") or []):
-        # DMS answers a filter on an unknown ARN with ResourceNotFoundFault
-        raise ResourceNotFoundFault("No Tasks found matching provided filters")
-    return json.dumps({"ReplicationTasks": [t.to_dict() for t in tasks]})
-
-
-# ---------------------------------------------------------------------------------------------
-# Premigration assessment runs
-# ---------------------------------------------------------------------------------------------
-# The Oracle checks that decide whether DMS can capture changes ("Oracle assessments",
-# https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Tasks.AssessmentReport.Oracle.html), and
-# one check DMS offers for every task.
-ORACLE_CDC_ASSESSMENTS = (
-    "oracle-check-archivelog-mode",
-    "oracle-check-archivelog-retention-rds",
-    "oracle-supplemental-db-level",
-    "oracle-validate-supplemental-logging-for-pk",
-    "oracle-validate-supplemental-logging-all-columns",
-    "oracle-validate-permissions-on-source",
-)
-GENERAL_ASSESSMENTS = ("all-check-source-selection-rules",)
-
-
-def _assessment_runs(backend: DatabaseMigrationServiceBackend) -> dict[str, dict[str, Any]]:
-    if not hasattr(backend, "assessment_runs"):
-        backend.assessment_runs = {}
-    return backend.assessment_runs  # type: ignore[no-any-return]
-
-
-def _task_of(backend: DatabaseMigrationServiceBackend, arn: str | None) -> FakeReplicationTask:
-    task = backend.replication_tasks.get(arn or "")
-    if task is None:
-        raise ResourceNotFoundFault("Replication task could not be found.")
-    return task
-
-
-def _describe_applicable_individual_assessments(self: DatabaseMigrationServiceResponse) -> str:
-    params = json.loads(self.body or "{}")
-    backend = self.dms_backend
-    task = _task_of(backend, params.get("ReplicationTaskArn"))
-    source = next((e for e in backend.endpoints.values() if e.endpoint_arn == task.source_endpoint_arn), None)
-    names = list(GENERAL_ASSESSMENTS)
-    if source is not None and source.engine_name == "oracle" and task.migration_type != "full-load":
-        names += ORACLE_CDC_ASSESSMENTS
-    return json.dumps({"IndividualAssessmentNames": sorted(names)})
-
-
-def _start_replication_task_assessment_run(self: DatabaseMigrationServiceResponse) -> str:
-    params = json.loads(self.body)
-    backend = self.dms_backend
-    task = _task_of(backend, params.get("ReplicationTaskArn"))
-    for required in ("ServiceAccessRoleArn", "ResultLocationBucket", "AssessmentRunName"):
-        if not params.get(required):
-            raise ValidationError(f"{required} is required")
-    runs = _assessment_runs(backend)
-    if any(r["AssessmentRunName"] == params["AssessmentRunName"] for r in runs.values()):
-        raise ResourceAlreadyExistsFault(f"Assessment run {params['AssessmentRunName']} already exists.")
-    prefix = f"arn:{get_partition(backend.region_name)}:dms:{backend.region_name}:{backend.account_id}"
-    arn = f"{prefix}:assessment-run:{random_id(uppercase=True, length=26)}"
-    run = {
-        "ReplicationTaskAssessmentRunArn": arn,
-        "ReplicationTaskArn": task.arn,
-        "Status": "starting",
-        "ReplicationTaskAssessmentRunCreationDate": utcnow().isoformat(),
-        "ServiceAccessRoleArn": params["ServiceAccessRoleArn"],
-        "ResultLocationBucket": params["ResultLocationBucket"],
-        "ResultLocationFolder": params.get("ResultLocationFolder", ""),
-        "AssessmentRunName": params["AssessmentRunName"],
-        "IncludeOnly": list(params.get("IncludeOnly") or []),
-    }
-    runs[arn] = run
-    return json.dumps({"ReplicationTaskAssessmentRun": _public_run(run)})
-
-
-def _public_run(run: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in run.items() if key != "IncludeOnly"}
-
-
-def _describe_replication_task_assessment_runs(self: DatabaseMigrationServiceResponse) -> str:
-    params = json.loads(self.body or "{}")
-    found = list(_assessment_runs(self.dms_backend).values())
-    for f in params.get("Filters") or []:
-        key = {
-            "replication-task-arn": "ReplicationTaskArn",
-            "replication-task-assessment-run-arn": "ReplicationTaskAssessmentRunArn",
-            "status": "Status",
-        }.get(f.get("Name", ""))
-        if key:
-            found = [r for r in found if r[key] in f.get("Values", [])]
-    for run in found:
-        if run["Status"] == "starting":
-            run["Status"] = "passed"  # the emulated source is prepared: every check passes
-    return json.dumps({"ReplicationTaskAssessmentRuns": [_public_run(r) for r in found]})
-
-
-def _describe_replication_task_individual_assessments(self: DatabaseMigrationServiceResponse) -> str:
-    params = json.loads(self.body or "{}")
-    runs = list(_assessment_runs(self.dms_backend).values())
-    for f in params.get("Filters") or []:
-        if f.get("Name") == "replication-task-assessment-run-arn":
-            runs = [r for r in runs if r["ReplicationTaskAssessmentRunArn"] in f.get("Values", [])]
-        elif f.get("Name") == "replication-task-arn":
-            runs = [r for r in runs if r["ReplicationTaskArn"] in f.get("Values", [])]
-    items = [
-        {
-            "ReplicationTaskIndividualAssessmentArn": f"{run['ReplicationTaskAssessmentRunArn']}:{name}",
-            "ReplicationTaskAssessmentRunArn": run["ReplicationTaskAssessmentRunArn"],
-            "IndividualAssessmentName": name,
-            "Status": "passed" if run["Status"] == "passed" else "pending",
-            "ReplicationTaskIndividualAssessmentStartDate": run["ReplicationTaskAssessmentRunCreationDate"],
-        }
-        for run in runs
-        for name in run["IncludeOnly"]
-    ]
-    return json.dumps({"ReplicationTaskIndividualAssessments": items})
-
-
-def _start_replication_task(self: DatabaseMigrationServiceResponse) -> str:
-    params = json.loads(self.body)
-    task = self.dms_backend.replication_tasks.get(params.get("ReplicationTaskArn"))
-    if task is None:
-        raise ResourceNotFoundFault("Replication task could not be found.")
-    start_type = params.get("StartReplicationTaskType")
-    if not start_type:
-        raise ValidationError(
-            "StartReplicationTaskType is required: start-replication, resume-processing or reload-target"
-        )
-    task.start(start_type)
-    return json.dumps({"ReplicationTask": task.to_dict()})
-
-
-def _modify_replication_task(self: DatabaseMigrationServiceResponse) -> str:
-    params = json.loads(self.body)
-    task = self.dms_backend.replication_tasks.get(params.get("ReplicationTaskArn"))
-    if task is None:
-        raise ResourceNotFoundFault("Replication task could not be found.")
-    if task.status in ("running", "starting", "stopping", "creating", "deleting"):
-        raise InvalidResourceStateFault(
-            f"Replication task {task.id} is {task.status}; "
-            "it can be modified only when stopped, failed or ready"
-        )
-    if params.get("ReplicationTaskIdentifier"):
-        task.id = params["ReplicationTaskIdentifier"]
-    if params.get("MigrationType"):
-        task.migration_type = params["MigrationType"]
-    if params.get("TableMappings"):
-        task.table_mappings = params["TableMappings"]
-    if params.get("ReplicationTaskSettings"):
-        task.replication_task_settings = params["ReplicationTaskSettings"]
-    if params.get("CdcStartPosition"):
-        task.cdc_start_position = params["CdcStartPosition"]
-    task.status = "modifying"
-    return json.dumps({"ReplicationTask": task.to_dict()})
-
-
 def _modify_replication_subnet_group_response(self: DatabaseMigrationServiceResponse) -> str:
     params = json.loads(self.body)
     group = _modify_replication_subnet_group(
@@ -750,6 +424,15 @@ _original_call_action = DatabaseMigrationServiceResponse.call_action
 
 
 def _call_action(self: DatabaseMigrationServiceResponse) -> Any:
+    operation = self._get_action()
+    if operation in OPERATIONS:
+        model = model_for(self.current_account, self.region)
+        status, answer = model.serve(operation, self.body)
+        params = json.loads(self.body or "{}")
+        if status == 200 and operation == "CreateReplicationTask" and params.get("Tags"):
+            arn = json.loads(answer)["ReplicationTask"]["ReplicationTaskArn"]
+            self.dms_backend.tagger.tag_resource(arn, params["Tags"])
+        return status, {"Content-Type": "application/x-amz-json-1.1"}, answer.decode()
     status, headers, body = _original_call_action(self)
     if status == 200 and isinstance(body, str) and body.startswith("{"):
         body = json.dumps(epoch_timestamps(json.loads(body)))
@@ -760,20 +443,11 @@ def apply() -> None:
     """Install the DMS patches (idempotent)."""
     if getattr(models, "_dms_automation_patched", False):
         return
-    FakeReplicationTask.__init__ = _task_init  # type: ignore[method-assign]
-    FakeReplicationTask.to_dict = _task_to_dict  # type: ignore[method-assign]
-    FakeReplicationTask.start = _task_start  # type: ignore[method-assign,assignment]
-    FakeReplicationTask.stop = _task_stop  # type: ignore[method-assign]
     FakeReplicationSubnetGroup.to_dict = _subnet_group_to_dict  # type: ignore[method-assign]
     FakeReplicationInstance.to_dict = _instance_to_dict  # type: ignore[method-assign]
     DatabaseMigrationServiceBackend.create_replication_subnet_group = _create_replication_subnet_group  # type: ignore[method-assign]
     DatabaseMigrationServiceBackend.create_replication_instance = _create_replication_instance  # type: ignore[method-assign]
-    DatabaseMigrationServiceBackend.test_connection = _test_connection  # type: ignore[method-assign]
     added = {
-        "create_replication_task": _create_replication_task,
-        "describe_replication_tasks": _describe_replication_tasks,
-        "start_replication_task": _start_replication_task,
-        "modify_replication_task": _modify_replication_task,
         "modify_replication_subnet_group": _modify_replication_subnet_group_response,
         "create_event_subscription": _create_event_subscription,
         "describe_event_subscriptions": _describe_event_subscriptions,
@@ -782,10 +456,6 @@ def apply() -> None:
         "add_tags_to_resource": _add_tags_to_resource,
         "remove_tags_from_resource": _remove_tags_from_resource,
         "list_tags_for_resource": _list_tags_for_resource,
-        "describe_applicable_individual_assessments": _describe_applicable_individual_assessments,
-        "start_replication_task_assessment_run": _start_replication_task_assessment_run,
-        "describe_replication_task_assessment_runs": _describe_replication_task_assessment_runs,
-        "describe_replication_task_individual_assessments": _describe_replication_task_individual_assessments,
         "call_action": _call_action,
     }
     for name, function in added.items():

@@ -32,12 +32,18 @@ def client(emulator: Emulator, service: str) -> Any:
     return emulator.client(service, REGION)
 
 
+def _endpoint(emulator: Emulator, name: str, kind: str = "source", engine: str = "mysql") -> str:
+    return client(emulator, "dms").create_endpoint(  # type: ignore[no-any-return]
+        EndpointIdentifier=name, EndpointType=kind, EngineName=engine
+    )["Endpoint"]["EndpointArn"]
+
+
 def _task(emulator: Emulator, name: str, migration_type: str = "full-load") -> dict[str, Any]:
     dms = client(emulator, "dms")
     return dms.create_replication_task(  # type: ignore[no-any-return]
         ReplicationTaskIdentifier=name,
-        SourceEndpointArn="arn:aws:dms:eu-west-1:123456789012:endpoint:SRC",
-        TargetEndpointArn="arn:aws:dms:eu-west-1:123456789012:endpoint:TGT",
+        SourceEndpointArn=_endpoint(emulator, f"{name}-source"),
+        TargetEndpointArn=_endpoint(emulator, f"{name}-target", "target"),
         ReplicationInstanceArn="arn:aws:dms:eu-west-1:123456789012:rep:RI",
         MigrationType=migration_type,
         TableMappings="{}",
@@ -73,7 +79,7 @@ def test_start_types_are_checked_and_a_full_load_run_ends_like_dms(emulator: Emu
         dms.start_replication_task(ReplicationTaskArn=arn, StartReplicationTaskType="start-replication")[
             "ReplicationTask"
         ]["Status"]
-        == "running"
+        == "starting"
     )
     with pytest.raises(ClientError, match="InvalidResourceStateFault"):
         dms.start_replication_task(ReplicationTaskArn=arn, StartReplicationTaskType="reload-target")
@@ -95,7 +101,11 @@ def test_cdc_task_does_not_stop_on_its_own(emulator: Emulator) -> None:
     dms.start_replication_task(ReplicationTaskArn=arn, StartReplicationTaskType="start-replication")
     with pytest.raises(Exception, match="only a full-load task stops on its own"):
         emulator.finish_task(arn, "stopped")
-    assert dms.stop_replication_task(ReplicationTaskArn=arn)["ReplicationTask"]["Status"] == "stopped"
+    assert dms.stop_replication_task(ReplicationTaskArn=arn)["ReplicationTask"]["Status"] == "stopping"
+    [stopped] = dms.describe_replication_tasks(Filters=[{"Name": "replication-task-arn", "Values": [arn]}])[
+        "ReplicationTasks"
+    ]
+    assert (stopped["Status"], stopped["StopReason"]) == ("stopped", "Stop Reason NORMAL")
 
 
 def test_a_premigration_assessment_run_of_an_oracle_cdc_task_passes(emulator: Emulator) -> None:
@@ -106,7 +116,7 @@ def test_a_premigration_assessment_run_of_an_oracle_cdc_task_passes(emulator: Em
     task = dms.create_replication_task(
         ReplicationTaskIdentifier="assessed",
         SourceEndpointArn=source["Endpoint"]["EndpointArn"],
-        TargetEndpointArn="arn:aws:dms:eu-west-1:123456789012:endpoint:TGT",
+        TargetEndpointArn=_endpoint(emulator, "assessed-target", "target"),
         ReplicationInstanceArn="arn:aws:dms:eu-west-1:123456789012:rep:RI",
         MigrationType="cdc",
         TableMappings="{}",

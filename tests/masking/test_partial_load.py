@@ -69,8 +69,8 @@ def test_a_run_that_fails_after_two_of_three_tables_masks_those_two_and_alarms(
     db.executemany(f"INSERT INTO `{schema}`.customers VALUES (%s, %s)", PRODUCTION["customers"])
     db.executemany(f"INSERT INTO `{schema}`.cards VALUES (%s, %s)", PRODUCTION["cards"])
     world.finish_run("failed", reason="FATAL_ERROR")
-    world.canned["DescribeTableStatistics"] = {
-        "TableStatistics": [
+    world.table_statistics(
+        [
             {
                 "SchemaName": schema,
                 "TableName": "customers",
@@ -80,7 +80,7 @@ def test_a_run_that_fails_after_two_of_three_tables_masks_those_two_and_alarms(
             {"SchemaName": schema, "TableName": "cards", "FullLoadRows": 2, "TableState": "Table completed"},
             {"SchemaName": schema, "TableName": "accounts", "FullLoadRows": 0, "TableState": "Table error"},
         ]
-    }
+    )
     secret = boto3.client("secretsmanager", region_name="eu-west-1").create_secret(
         Name="target", SecretString=json.dumps(db.server.secret(schema))
     )["ARN"]

@@ -1,40 +1,29 @@
-"""Test harness: a DMS task, its trigger rule and the state table in moto, handlers called from
-outside, fault injection, and invocations run inside another invocation's AWS call.
+"""Test harness: a DMS task, its trigger rule and the state table, handlers called from outside,
+fault injection, and invocations run inside another invocation's AWS call.
 
-moto's DMS is thin: a new task stays ``creating`` and a start jumps to ``running`` whatever the
-start type, so the tests set the task's state through moto's backend ("the run finished") and
-assert on the calls the handlers made (a botocore spy) as well as on moto's state. Where moto
-differs from DMS in a way the automation relies on, the harness answers as DMS does:
-
-- ``StartReplicationTask`` of a task that is starting, running or stopping is refused with
-  ``InvalidResourceStateFault`` (moto starts it again; DMS's API reference lists the fault for a
-  resource "in a state that prevents it from being used",
-  https://docs.aws.amazon.com/dms/latest/APIReference/API_StartReplicationTask.html);
-- an ended run reports ``StopReason`` ("Stop Reason FULL_LOAD_ONLY_FINISHED" for a full load
-  that finished, https://docs.aws.amazon.com/dms/latest/APIReference/API_ReplicationTask.html),
-  which moto never sets.
-
-- premigration assessment runs, which moto does not implement, are answered by
-  ``FakeAssessments`` as the DMS API reference describes them (see there).
-
-DynamoDB's conditional writes are moto's own (it evaluates ``ConditionExpression``).
+DMS is the project's one DMS model (``scripts/emulator/dms_model.py``, the same the emulator
+serves), answered in-process: every DMS client talks to ``DMS_ENDPOINT``, where a botocore
+``before-send`` hook hands the serialised request to ``DmsModel.serve`` and returns its answer, so
+botocore parses it and retries as on the wire. Tests change what DMS does on its own through the
+model's public API (``world.model``: a run ends, a connection test fails, an assessment run takes
+time) and assert on the calls the handlers made (a botocore spy) as well as on the model's state.
+EventBridge and DynamoDB are moto's (its conditional writes evaluate ``ConditionExpression``).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSResponse
-from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
-from moto.dms.models import dms_backends
 
 from dms_automation import aws
+from scripts.emulator.dms_model import OPERATIONS as DMS_OPERATIONS
+from scripts.emulator.dms_model import DmsModel, Task, attach, http_response, operation_of
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 REGION = "eu-west-1"
@@ -43,6 +32,12 @@ TASK_ID = "hello-world"  # the identifier the sample notifications name
 RULE = "dms-automation-trigger"
 TABLE = "dms-automation-state"
 IN_FLIGHT = ("starting", "running", "stopping")
+# Where every DMS client of the tests sends its calls: answered by the model, never by the network
+# (.invalid never resolves) and never by moto (it answers only AWS's own host names).
+DMS_ENDPOINT = "https://dms.model.invalid"
+INSTANCE_ARN = f"arn:aws:dms:{REGION}:{ACCOUNT}:rep:INSTANCEXYZ0000000000000000"
+SOURCE_ARN = f"arn:aws:dms:{REGION}:{ACCOUNT}:endpoint:SOURCE000000000000000000000"
+TARGET_ARN = f"arn:aws:dms:{REGION}:{ACCOUNT}:endpoint:TARGET000000000000000000000"
 
 
 def sample(name: str) -> dict[str, Any]:
@@ -83,36 +78,44 @@ class Fault:
         return self.calls is None or count in self.calls
 
 
-def _error_response(code: str, status: int = 400) -> AWSResponse:
-    body = json.dumps({"__type": code, "message": f"injected {code}"})
-    return AWSResponse("https://injected", status, {"x-amzn-errortype": code}, MockRawResponse(body))
+def _error_response(code: str, status: int = 400) -> Any:
+    return http_response(
+        "https://injected", status, json.dumps({"__type": code, "message": f"injected {code}"}).encode()
+    )
+
+
+class _Canned(dict[str, dict[str, Any]]):
+    """Canned answers of other services' operations; DMS answers only from the model."""
+
+    def __setitem__(self, operation: str, answer: dict[str, Any]) -> None:
+        if operation in DMS_OPERATIONS:
+            raise ValueError(
+                f"{operation} is answered by the DMS model: set what DMS does through world.model "
+                "(put_task, end_run, set_table_statistics, script_connection, assessments)"
+            )
+        super().__setitem__(operation, answer)
 
 
 class World:
-    """moto state for one automation: replication instance, endpoints, task, trigger rule."""
+    """One automation: its DMS task (the model), trigger rule and state table (moto)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.monkeypatch = monkeypatch
-        self.dms = boto3.client("dms", region_name=REGION)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_DATABASE_MIGRATION_SERVICE", DMS_ENDPOINT)
+        self.instance_arn, self.source_arn, self.target_arn = INSTANCE_ARN, SOURCE_ARN, TARGET_ARN
+        self.engines = {SOURCE_ARN: "oracle", TARGET_ARN: "aurora"}
+        self.model = DmsModel(ACCOUNT, REGION, endpoint_engine=self.engines.get)
+        self.dms = attach(boto3.client("dms", region_name=REGION), self.model)
         self.events = boto3.client("events", region_name=REGION)
         self.dynamodb = boto3.client("dynamodb", region_name=REGION)
         self.calls: list[str] = []
         self.inside: list[Inside] = []
-        self.stop_reason = ""
-        self.stats: dict[str, Any] = {}
         self.call_args: list[tuple[str, dict[str, Any]]] = []
         self.send_faults: list[Fault] = []  # answered with an HTTP error: botocore's retries apply
         self.call_faults: list[Fault] = []  # short-circuited before sending: no side effect, no retry
-        self.canned: dict[str, dict[str, Any]] = {}
+        self.canned: dict[str, dict[str, Any]] = _Canned()
         self.invocations: list[dict[str, Any]] = []
         self.logs: list[dict[str, Any]] = []
-        self.assessments = FakeAssessments()
-        instance = self.dms.create_replication_instance(
-            ReplicationInstanceIdentifier="ri", ReplicationInstanceClass="dms.t3.micro"
-        )["ReplicationInstance"]
-        self.instance_arn = instance["ReplicationInstanceArn"]
-        self.source_arn = self._endpoint("source", "source", "oracle")
-        self.target_arn = self._endpoint("target", "target", "aurora")
         task = self.dms.create_replication_task(
             ReplicationTaskIdentifier=TASK_ID,
             SourceEndpointArn=self.source_arn,
@@ -147,24 +150,6 @@ class World:
         monkeypatch.delenv("MASKING_RULES_PARAMETER", raising=False)
         original = aws.make_clients
         monkeypatch.setattr(aws, "make_clients", lambda *a, **k: self._instrument(original(*a, **k)))
-        # botocore calls every before-send handler and keeps the first answer, so moto's own
-        # handler runs even after ours answered: an injected error must stop it, or the call
-        # would take effect behind the error.
-        self._unsent = False
-        stub = BotocoreStubber.__call__
-
-        def stubber(stubber_self: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
-            if self._unsent:
-                self._unsent = False
-                return None
-            return stub(stubber_self, event_name, request, **kwargs)
-
-        monkeypatch.setattr(BotocoreStubber, "__call__", stubber)
-
-    def _endpoint(self, name: str, kind: str, engine: str) -> str:
-        return self.dms.create_endpoint(EndpointIdentifier=name, EndpointType=kind, EngineName=engine)[
-            "Endpoint"
-        ]["EndpointArn"]
 
     # -- instrumentation of the clients the handlers create ------------------------------------
     def _instrument(self, clients: aws.Clients) -> aws.Clients:
@@ -172,17 +157,16 @@ class World:
             client.meta.events.register_first("before-parameter-build", self._record)
             client.meta.events.register_first("before-call", self._before_call)
             client.meta.events.register_first("before-send", self._before_send)
-            client.meta.events.register("after-call", self._after_call)
         clients.lambda_ = _FakeLambda(self.invocations)
         return clients
 
     def _record(self, event_name: str, params: dict[str, Any], **_: Any) -> None:
-        operation = event_name.rsplit(".", 1)[-1]
+        operation = operation_of(event_name)
         self.calls.append(operation)
         self.call_args.append((operation, dict(params)))
 
     def _before_call(self, event_name: str, **_: Any) -> Any:
-        operation = event_name.rsplit(".", 1)[-1]
+        operation = operation_of(event_name)
         for inside in self.inside:
             inside.maybe_run(operation)
         for fault in self.call_faults:
@@ -194,45 +178,28 @@ class World:
                     "ResponseMetadata": {"HTTPStatusCode": 400},
                 }
         if operation in self.canned:
-            return AWSResponse("https://canned", 200, {}, MockRawResponse(b"{}")), self.canned[operation]
-        if operation in ASSESSMENT_OPERATIONS:
-            params = next(p for op, p in reversed(self.call_args) if op == operation)
-            answer = self.assessments.answer(operation, params)  # it takes effect here
-            for fault in self.send_faults:
-                if fault.lost_response and fault.fails(operation):
-                    return _error_response(fault.code, 500), {
-                        "Error": {"Code": fault.code, "Message": f"injected {fault.code}"},
-                        "ResponseMetadata": {"HTTPStatusCode": 500},
-                    }
-            if "Error" in answer:
-                code = answer["Error"]
-                return _error_response(code), {
-                    "Error": {"Code": code, "Message": f"refused: {code}"},
-                    "ResponseMetadata": {"HTTPStatusCode": 400},
-                }
-            return AWSResponse("https://assessments", 200, {}, MockRawResponse(b"{}")), answer
+            return http_response("https://canned", 200, b"{}"), self.canned[operation]
         return None
 
-    def _before_send(self, event_name: str, **_: Any) -> Any:
-        operation = event_name.rsplit(".", 1)[-1]
+    def _before_send(self, event_name: str, request: Any, **_: Any) -> Any:
+        operation = operation_of(event_name)
+        is_dms = ".database-migration-service." in event_name
         for fault in self.send_faults:
             if fault.fails(operation):
                 if fault.lost_response:
-                    return _error_response(fault.code, 500)  # moto still carries the call out
-                self._unsent = True
+                    if is_dms:
+                        self.model.serve(operation, request.body)  # DMS carries the call out
+                    return _error_response(fault.code, 500)  # (and so does moto: its hook runs too)
+                # botocore calls every before-send handler and keeps the first answer: moto's
+                # handler, which runs after this one, must not carry out an unsent call. It answers
+                # only AWS's own host names, so this attempt goes to one it does not know (botocore
+                # prepares the request anew for a retry).
+                request.url = "https://unsent.invalid/"
                 return _error_response(fault.code)
-        if operation == "StartReplicationTask" and self.task.status in IN_FLIGHT:
-            self._unsent = True
-            return _error_response("InvalidResourceStateFault")  # DMS refuses; moto would start again
+        if is_dms:
+            status, body = self.model.serve(operation, request.body)
+            return http_response(request.url, status, body)
         return None
-
-    def _after_call(self, event_name: str, parsed: dict[str, Any], **_: Any) -> None:
-        if event_name.rsplit(".", 1)[-1] != "DescribeReplicationTasks":
-            return
-        for task in parsed.get("ReplicationTasks", []):
-            if self.stop_reason and task.get("Status") in ("stopped", "failed"):
-                task["StopReason"] = self.stop_reason
-            task.setdefault("ReplicationTaskStats", {}).update(self.stats)
 
     def during(self, operation: str, action: Any, call: int = 1) -> Inside:
         """Run ``action`` (another invocation) inside the ``call``-th ``operation`` of any client,
@@ -241,38 +208,70 @@ class World:
         self.inside.append(inside)
         return inside
 
-    # -- state ----------------------------------------------------------------------------------
+    # -- DMS: what it does on its own, through the model's API --------------------------------
     @property
-    def task(self) -> Any:
-        return dms_backends[ACCOUNT][REGION].replication_tasks[self.task_arn]
+    def task(self) -> Task:
+        """The task as DMS shows it now (a look: a start or stop under way has taken effect)."""
+        return self.model.look(self.model.task(self.task_arn))
+
+    @property
+    def assessments(self) -> Any:
+        """The model's premigration assessment runs and how they end (DmsModel.assessments)."""
+        return self.model.assessments
+
+    @property
+    def stop_reason(self) -> str:
+        return self.model.task(self.task_arn).stop_reason
+
+    @stop_reason.setter
+    def stop_reason(self, value: str) -> None:
+        self.model.task(self.task_arn).stop_reason = value
 
     def set_task(self, status: str, started_minutes_ago: float | None = None, stopped: bool = False) -> None:
-        task = self.task
-        task.status = status
-        if started_minutes_ago is not None:
-            task.start_date = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=started_minutes_ago)
-        if stopped:
-            task.stop_date = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=1)
+        """DMS shows the task in ``status``; its last run started that long ago (and stopped a
+        minute ago)."""
+        now = self.model.clock()
+        self.model.put_task(
+            self.task_arn,
+            status,
+            started=now - timedelta(minutes=started_minutes_ago) if started_minutes_ago is not None else None,
+            stopped=now - timedelta(minutes=1) if stopped else None,
+        )
 
     def finish_run(self, status: str = "stopped", stopped_minutes_ago: float = 1, reason: str = "") -> None:
-        """The run DMS was asked to start has ended, with DMS's stop reason for that ending."""
-        task = self.task
-        task.status = status
-        task.stop_date = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=stopped_minutes_ago)
-        default = (
-            "RECOVERABLE_ERROR"
-            if status == "failed"
-            else ("FULL_LOAD_ONLY_FINISHED" if task.migration_type == "full-load" else "NORMAL")
-        )
-        self.stop_reason = f"Stop Reason {reason or default}"
+        """The run DMS was asked to start has ended, with DMS's stop reason for that ending
+        (a full load finished; a CDC task stopped at cut-over; a failure)."""
+        if (
+            not reason
+            and status == "stopped"
+            and self.model.task(self.task_arn).migration_type != "full-load"
+        ):
+            reason = "NORMAL"
+        at = self.model.clock() - timedelta(minutes=stopped_minutes_ago)
+        self.model.end_run(self.task_arn, status, reason=reason, at=at)
+
+    def table_statistics(self, tables: list[dict[str, Any]]) -> None:
+        """DescribeTableStatistics shows these tables for the latest run."""
+        self.model.set_table_statistics(self.task_arn, tables)
 
     def start_outside(self) -> None:
         """Someone starts the task from the console or the API, not through the automation."""
-        dms_backends[ACCOUNT][REGION].start_replication_task(self.task_arn)
+        task = self.model.task(self.task_arn)
+        start_type = (
+            "start-replication"
+            if not task.ever_ran
+            else "reload-target"
+            if task.migration_type == "full-load"
+            else "resume-processing"
+        )
+        self.dms.start_replication_task(ReplicationTaskArn=self.task_arn, StartReplicationTaskType=start_type)
 
     def delete_task(self) -> None:
-        dms_backends[ACCOUNT][REGION].replication_tasks.pop(self.task_arn)
+        """Someone deletes the task; DMS takes a moment, and it is gone."""
+        self.dms.delete_replication_task(ReplicationTaskArn=self.task_arn)
+        self.model.look(self.model.task(self.task_arn))
 
+    # -- EventBridge and the state table --------------------------------------------------------
     def rule_enabled(self) -> bool:
         return self.events.describe_rule(Name=RULE)["State"] == "ENABLED"
 
@@ -355,102 +354,70 @@ ASSESSMENT_OPERATIONS = frozenset(
 )
 
 
-@dataclass
-class FakeAssessments:
-    """Premigration assessment runs, answered as the DMS API reference describes them (moto has
-    none): ``StartReplicationTaskAssessmentRun`` answers with the run in status "starting"
-    (https://docs.aws.amazon.com/dms/latest/APIReference/API_StartReplicationTaskAssessmentRun.html);
-    the run ends "passed" when every individual assessment passed or was skipped, "failed" when one
-    failed or errored, "warning" otherwise
-    (https://docs.aws.amazon.com/dms/latest/APIReference/API_ReplicationTaskAssessmentRun.html,
-    API_ReplicationTaskIndividualAssessment.html); ``DescribeApplicableIndividualAssessments``
-    lists what DMS could run for the task.
+class ScriptedDms:
+    """A DMS client of a model with one replication instance (``INSTANCE`` of the connection
+    tests), for calling ``dms_automation.task`` functions directly.
 
-    ``outcome`` gives an individual assessment's final status (default "passed"); ``ends_after``
-    is how many looks at the run it stays under way (None: it never ends); ``run_error`` makes
-    the run itself end in that status (e.g. "error-provisioning")."""
+    status: what DescribeConnections shows per endpoint before any test; refuse: endpoints not
+    available (TestConnection refused); after_tests: the status each accepted test ends in
+    (default "successful"), reached after ``ticks`` looks that show it "testing"; ``_running``:
+    set an endpoint's test under way for that many more looks. ``calls`` lists what was asked."""
 
-    applicable: list[str] = field(
-        default_factory=lambda: [
-            "oracle-check-archivelog-mode",
-            "oracle-supplemental-db-level",
-            "oracle-validate-supplemental-logging-for-pk",
-            "oracle-validate-supplemental-logging-all-columns",
-            "oracle-validate-permissions-on-source",
-            "oracle-check-archivelog-retention-rds",
-            "oracle-check-secondary-indexes",  # not a CDC check: never asked for
-        ]
-    )
-    outcome: dict[str, str] = field(default_factory=dict)
-    ends_after: int | None = 0
-    run_error: str = ""
-    runs: list[dict[str, Any]] = field(default_factory=list)
+    INSTANCE = "arn:aws:dms:eu-west-1:123456789012:rep:INSTANCE"
+    FAILURE = "ORA-12541: TNS:no listener"
 
-    def answer(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        if operation == "DescribeApplicableIndividualAssessments":
-            return {"IndividualAssessmentNames": list(self.applicable)}
-        if operation == "StartReplicationTaskAssessmentRun":
-            # AssessmentRunName is a "Unique name to identify the assessment run"
-            # (API_StartReplicationTaskAssessmentRun.html): a second run of that name is refused.
-            if any(r["AssessmentRunName"] == params["AssessmentRunName"] for r in self.runs):
-                return {"Error": "ResourceAlreadyExistsFault"}
-            run = {
-                "ReplicationTaskAssessmentRunArn": f"arn:aws:dms:{REGION}:{ACCOUNT}:assessment-run:RUN{len(self.runs) + 1}",
-                "ReplicationTaskArn": params["ReplicationTaskArn"],
-                "Status": "starting",
-                "ReplicationTaskAssessmentRunCreationDate": datetime.now(UTC)
-                + timedelta(seconds=len(self.runs)),
-                "AssessmentRunName": params["AssessmentRunName"],
-                "ResultLocationBucket": params["ResultLocationBucket"],
-                "ResultLocationFolder": params.get("ResultLocationFolder", ""),
-                "ServiceAccessRoleArn": params["ServiceAccessRoleArn"],
-                "_include": list(params.get("IncludeOnly", [])),
-                "_looks": 0,
-            }
-            self.runs.append(run)
-            return {"ReplicationTaskAssessmentRun": self._public(run)}
-        if operation == "DescribeReplicationTaskAssessmentRuns":
-            (task_filter,) = params["Filters"]
-            found = [r for r in self.runs if r["ReplicationTaskArn"] in task_filter["Values"]]
-            for run in found:
-                self._look(run)
-            return {"ReplicationTaskAssessmentRuns": [self._public(r) for r in found]}
-        (run_filter,) = params["Filters"]
-        run = next(r for r in self.runs if r["ReplicationTaskAssessmentRunArn"] in run_filter["Values"])
-        return {
-            "ReplicationTaskIndividualAssessments": [
-                {
-                    "ReplicationTaskAssessmentRunArn": run["ReplicationTaskAssessmentRunArn"],
-                    "IndividualAssessmentName": name,
-                    "Status": self.outcome.get(name, "passed") if run["Status"] != "running" else "pending",
-                }
-                for name in run["_include"]
-            ]
-        }
+    def __init__(
+        self,
+        status: dict[str, str] | None = None,
+        refuse: set[str] | None = None,
+        after_tests: dict[str, str] | None = None,
+        ticks: int = 1,
+    ) -> None:
+        from scripts.emulator.dms_model import ConnectionScript
 
-    def _look(self, run: dict[str, Any]) -> None:
-        if run["Status"] not in ("starting", "running"):
-            return
-        run["_looks"] += 1
-        if self.ends_after is None or run["_looks"] <= self.ends_after:
-            run["Status"] = "running"
-            return
-        if self.run_error:
-            run["Status"], run["LastFailureMessage"] = self.run_error, f"injected {self.run_error}"
-            return
-        statuses = {self.outcome.get(name, "passed") for name in run["_include"]}
-        run["Status"] = (
-            "failed"
-            if statuses & {"failed", "error"}
-            else "warning"
-            if statuses - {"passed", "skipped"}
-            else "passed"
+        self.model = DmsModel(ACCOUNT, REGION)
+        self.client = attach(
+            boto3.client(
+                "dms",
+                region_name=REGION,
+                endpoint_url=DMS_ENDPOINT,
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+            ),
+            self.model,
+        )
+        self.calls: list[tuple[str, str]] = []
+        self.model.unavailable.update(refuse or ())
+        self.refuse = self.model.unavailable
+        self.model.default_connection = ConnectionScript(looks=ticks)
+        for arn, result in (after_tests or {}).items():
+            self.model.script_connection(
+                arn, result=result, looks=ticks, message=self.FAILURE if result == "failed" else ""
+            )
+        for arn, shown in (status or {}).items():
+            self.model.put_connection(
+                self.INSTANCE, arn, shown, message=self.FAILURE if shown == "failed" else ""
+            )
+        self._running = _UnderWay(self)
+
+    @property
+    def status(self) -> dict[str, str]:
+        return {endpoint: c.status for (_, endpoint), c in self.model.connections.items()}
+
+    def test_connection(self, ReplicationInstanceArn: str, EndpointArn: str) -> dict[str, Any]:
+        self.calls.append(("TestConnection", EndpointArn))
+        return self.client.test_connection(  # type: ignore[no-any-return]
+            ReplicationInstanceArn=ReplicationInstanceArn, EndpointArn=EndpointArn
         )
 
-    @staticmethod
-    def _public(run: dict[str, Any]) -> dict[str, Any]:
-        return {key: value for key, value in run.items() if not key.startswith("_")}
+    def describe_connections(self, Filters: list[dict[str, Any]]) -> dict[str, Any]:
+        self.calls.append(("DescribeConnections", ""))
+        return self.client.describe_connections(Filters=Filters)  # type: ignore[no-any-return]
 
-    def delete_runs(self) -> None:
-        """An operator deletes the automation's assessment runs (DeleteReplicationTaskAssessmentRun)."""
-        self.runs.clear()
+
+@dataclass
+class _UnderWay:
+    dms: ScriptedDms
+
+    def __setitem__(self, endpoint_arn: str, looks: int) -> None:
+        self.dms.model.put_connection(self.dms.INSTANCE, endpoint_arn, "testing", looks=looks)

@@ -1,7 +1,7 @@
 """The CDC source check: before the first start of a CDC task brought by the user, the starter has
 DMS assess the Oracle source (a premigration assessment run) and starts only a source that passed.
 
-The harness answers the assessment calls as DMS does (``FakeAssessments``; moto has none)."""
+The project's DMS model answers the assessment calls (``world.assessments``; moto has none)."""
 
 from __future__ import annotations
 
@@ -152,10 +152,11 @@ def test_an_assessment_start_whose_answer_was_lost_is_followed_not_repeated(
     world: World, context: FakeContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cdc_task(world, monkeypatch)
-    world.send_faults.append(Fault("StartReplicationTaskAssessmentRun", calls={1}, lost_response=True))
+    lost = Fault("StartReplicationTaskAssessmentRun", calls={1}, lost_response=True)
+    world.send_faults.append(lost)
     assert starter.handler(TICK, context) == {"action": "started", "start_type": "start-replication"}
     # botocore retried the start under the same name; DMS refused it; the first run is the one.
-    assert len(started_runs(world)) == 2 and len(world.assessments.runs) == 1
+    assert lost.seen["StartReplicationTaskAssessmentRun"] == 2 and len(world.assessments.runs) == 1
 
 
 def test_an_assessment_that_ends_while_the_starter_waits_lets_it_start(

@@ -1,13 +1,12 @@
 """Both endpoint connection tests at once, and no stale result trusted (task.test_endpoints).
 
-A scripted DMS stands for what the API reference describes: TestConnection answers with the
+DMS is the project's DMS model (``ScriptedDms``, a client of it): TestConnection answers with the
 pair's Connection in status "testing", or refuses with InvalidResourceStateFault (a test under
 way, or an instance or endpoint that is not available); a pair keeps its last result.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -15,53 +14,11 @@ from botocore.exceptions import ClientError
 
 from dms_automation import task as dms_task
 from dms_automation.errors import EndpointConnectionError
+from tests.unit.harness import ScriptedDms
 
-INSTANCE = "arn:aws:dms:eu-west-1:123456789012:rep:INSTANCE"
+INSTANCE = ScriptedDms.INSTANCE
 SOURCE = "arn:aws:dms:eu-west-1:123456789012:endpoint:SOURCE"
 TARGET = "arn:aws:dms:eu-west-1:123456789012:endpoint:TARGET"
-
-
-@dataclass
-class ScriptedDms:
-    """status: what DescribeConnections shows per endpoint; refuse: endpoints whose test is refused;
-    after_tests: the status each accepted test ends in, reached after ``ticks`` describes."""
-
-    status: dict[str, str] = field(default_factory=dict)
-    refuse: set[str] = field(default_factory=set)
-    after_tests: dict[str, str] = field(default_factory=dict)
-    ticks: int = 1
-    calls: list[tuple[str, str]] = field(default_factory=list)
-    _running: dict[str, int] = field(default_factory=dict)
-
-    def test_connection(self, ReplicationInstanceArn: str, EndpointArn: str) -> dict[str, Any]:
-        self.calls.append(("TestConnection", EndpointArn))
-        if EndpointArn in self.refuse:
-            raise ClientError(
-                {"Error": {"Code": "InvalidResourceStateFault", "Message": "not available"}}, "TestConnection"
-            )
-        self.status[EndpointArn] = "testing"
-        self._running[EndpointArn] = self.ticks
-        return {"Connection": {"EndpointArn": EndpointArn, "Status": "testing"}}
-
-    def describe_connections(self, Filters: list[dict[str, Any]]) -> dict[str, Any]:
-        self.calls.append(("DescribeConnections", ""))
-        for arn, left in list(self._running.items()):
-            if left <= 0:
-                self.status[arn] = self.after_tests.get(arn, "successful")
-                del self._running[arn]
-            else:
-                self._running[arn] = left - 1
-        return {
-            "Connections": [
-                {
-                    "ReplicationInstanceArn": INSTANCE,
-                    "EndpointArn": arn,
-                    "Status": status,
-                    "LastFailureMessage": "ORA-12541: TNS:no listener" if status == "failed" else "",
-                }
-                for arn, status in self.status.items()
-            ]
-        }
 
 
 class Clock:

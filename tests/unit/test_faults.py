@@ -360,7 +360,7 @@ def test_renamed_task_is_still_followed_by_arn(
     world: World, context: FakeContext, post_processed: list[str]
 ) -> None:
     a_run_ended(world, context)
-    world.task.id = "hello-world-v2"
+    world.task.identifier = "hello-world-v2"
     assert post_process.handler(STOPPED, context)["why"] == "another task"  # old name: not ours now
     assert not world.rule_enabled()
     renamed = sns_with(STOPPED["Records"][0]["Sns"]["Message"].replace("hello-world", "hello-world-v2"))

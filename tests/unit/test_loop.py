@@ -13,7 +13,7 @@ from dms_automation import after_load, post_process, starter
 from dms_automation.config import ConfigError
 from dms_automation.errors import EndpointConnectionError, PostProcessingError, ReplicationFailedError
 from dms_automation.options import Options
-from tests.unit.harness import TASK_ID, FakeContext, World, sample
+from tests.unit.harness import TASK_ID, FakeContext, Fault, World, sample
 
 TICK = sample("eventbridge_scheduled_event.json")
 STOPPED = sample("sns_dms_task_stopped_link_sourceid.json")
@@ -214,9 +214,9 @@ def test_post_processing_is_a_no_op_without_masking(world: World, monkeypatch: p
 def test_run_report_is_logged_from_table_statistics(
     world: World, context: FakeContext, log_lines: Any
 ) -> None:
-    world.canned["DescribeTableStatistics"] = {
-        "ReplicationTaskArn": world.task_arn,
-        "TableStatistics": [
+    full_cycle_start(world, context)
+    world.table_statistics(
+        [
             {
                 "SchemaName": "HR",
                 "TableName": "EMPLOYEES",
@@ -224,9 +224,8 @@ def test_run_report_is_logged_from_table_statistics(
                 "TableState": "Table completed",
             },
             {"SchemaName": "HR", "TableName": "JOBS", "FullLoadRows": 19, "TableState": "Table error"},
-        ],
-    }
-    full_cycle_start(world, context)
+        ]
+    )
     with pytest.raises(ReplicationFailedError, match=r"HR\.JOBS"):  # an errored table: no finished run
         post_process.handler(STOPPED, context)
     [report] = [line["report"] for line in log_lines() if line["decision"] == "run-report"]
@@ -237,7 +236,7 @@ def test_run_report_is_logged_from_table_statistics(
 def test_missing_table_statistics_do_not_block_rearming(
     world: World, context: FakeContext, log_lines: Any
 ) -> None:
-    world.canned.pop("DescribeTableStatistics", None)  # moto has no DescribeTableStatistics
+    world.call_faults.append(Fault("DescribeTableStatistics", code="AccessDeniedFault"))
     full_cycle_start(world, context)
     assert post_process.handler(STOPPED, context)["action"] == "rearmed"
     assert any(line["decision"] == "run-report-unavailable" for line in log_lines())
@@ -264,16 +263,12 @@ def test_a_failed_or_endless_connection_test_refuses_the_start_and_keeps_the_sch
 ) -> None:
     monkeypatch.setenv("TEST_ENDPOINT_CONNECTIONS", "true")
     monkeypatch.setenv("CONNECTION_TEST_TIMEOUT_SECONDS", "0")
-    world.canned["DescribeConnections"] = {
-        "Connections": [
-            {
-                "ReplicationInstanceArn": world.instance_arn,
-                "EndpointArn": world.source_arn,
-                "Status": status,
-                "LastFailureMessage": "Cannot connect to ODBC provider" if status == "failed" else "",
-            }
-        ]
-    }
+    if status == "failed":
+        world.model.script_connection(
+            world.source_arn, result="failed", message="Cannot connect to ODBC provider"
+        )
+    else:
+        world.model.script_connection(world.source_arn, looks=10**6)  # the test never ends
     with pytest.raises(EndpointConnectionError, match=world.source_arn):
         starter.handler(TICK, context)
     assert world.starts() == []

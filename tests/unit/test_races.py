@@ -111,26 +111,36 @@ def test_a_tick_during_a_start_in_progress_starts_nothing(world: World, context:
     assert len(world.starts()) == 1 and not world.rule_enabled()
 
 
+@pytest.mark.parametrize("ran_before", [False, True], ids=["first-run", "reload"])
 def test_a_manual_start_landing_on_a_tick_is_followed_not_rearmed_over(
-    world: World, context: FakeContext
+    world: World, context: FakeContext, ran_before: bool
 ) -> None:
     # Someone starts the task by hand while the starter's own start is on its way: DMS refuses it.
+    if ran_before:
+        world.set_task("stopped", started_minutes_ago=60, stopped=True)
     world.during("StartReplicationTask", world.start_outside)
     assert starter.handler(TICK, context)["action"] == "started"
     assert world.task.status == "running" and not world.rule_enabled() and world.phase() == "running"
+    assert world.task.last_start_type == world.starts()[0]["StartReplicationTaskType"]
+    assert world.task.start_count == 1  # DMS refused the starter's start: one run, the manual one
     invariant_holds(world)
 
 
 # 3 ------------------------------------------------------------------------------------------
 
 
-def test_a_start_whose_response_is_lost_is_a_started_run(world: World, context: FakeContext) -> None:
+def test_a_start_whose_response_is_lost_is_a_started_run(
+    world: World, context: FakeContext, log_lines: Any
+) -> None:
     # DMS starts the task, the answer is lost (HTTP 500), botocore retries and DMS refuses the retry.
     world.send_faults.append(
         Fault("StartReplicationTask", code="InternalFailure", lost_response=True, calls={1})
     )
     assert starter.handler(TICK, context)["action"] == "started"
     assert [op for op in world.calls if op == "StartReplicationTask"] == ["StartReplicationTask"]
+    assert world.task.start_count == 1  # the retry was refused: DMS started one run
+    [started] = [line for line in log_lines() if line["decision"] == "run-started"]
+    assert started["level"] == "WARNING" and "InvalidResourceStateFault" in started["error"]
     assert world.task.status == "running" and not world.rule_enabled() and world.phase() == "running"
     invariant_holds(world)
 
