@@ -326,12 +326,8 @@ variable "schedule_expression" {
   nullable    = false
 
   validation {
-    condition = can(regex("^rate\\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\\)$", var.schedule_expression)) || try(
-      length(regexall("^cron\\([0-9A-Za-z,*?/#-]+( [0-9A-Za-z,*?/#-]+){5}\\)$", var.schedule_expression)) == 1
-      && ((split(" ", var.schedule_expression)[2] == "?") != (split(" ", var.schedule_expression)[4] == "?")),
-      false
-    )
-    error_message = "schedule_expression = \"${var.schedule_expression}\" is not an EventBridge schedule; use cron(minutes hours day-of-month month day-of-week year) with exactly one of day-of-month and day-of-week set to ?, e.g. cron(0 0 * * ? *), or rate(<n> minutes|hours|days) (singular unit for 1), e.g. rate(1 day)."
+    condition     = can(regex(local.schedule_expression_pattern, var.schedule_expression))
+    error_message = "schedule_expression = \"${var.schedule_expression}\" is not an EventBridge schedule expression; ${local.schedule_expression_allowed}."
   }
 }
 
@@ -391,11 +387,7 @@ variable "watchdog_schedule_expression" {
   nullable    = false
 
   validation {
-    condition = can(regex("^rate\\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\\)$", var.watchdog_schedule_expression)) || try(
-      length(regexall("^cron\\([0-9A-Za-z,*?/#-]+( [0-9A-Za-z,*?/#-]+){5}\\)$", var.watchdog_schedule_expression)) == 1
-      && ((split(" ", var.watchdog_schedule_expression)[2] == "?") != (split(" ", var.watchdog_schedule_expression)[4] == "?")),
-      false
-    )
-    error_message = "watchdog_schedule_expression = \"${var.watchdog_schedule_expression}\" is not an EventBridge schedule; use rate(<n> minutes|hours|days) (singular unit for 1), e.g. rate(1 hour), or cron(minutes hours day-of-month month day-of-week year) with exactly one of day-of-month and day-of-week set to ?."
+    condition     = can(regex(local.schedule_expression_pattern, var.watchdog_schedule_expression))
+    error_message = "watchdog_schedule_expression = \"${var.watchdog_schedule_expression}\" is not an EventBridge schedule expression; ${local.schedule_expression_allowed}."
   }
 }
