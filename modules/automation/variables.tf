@@ -140,8 +140,8 @@ variable "masking_key_secret_arn" {
   default     = null
 
   validation {
-    condition     = var.masking_key_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$", var.masking_key_secret_arn))
-    error_message = "masking_key_secret_arn = \"${coalesce(var.masking_key_secret_arn, "null")}\" is not a Secrets Manager secret ARN; expected arn:<partition>:secretsmanager:<region>:<12-digit account>:secret:<name>-<6 characters>, or null for a key the module creates."
+    condition     = var.masking_key_secret_arn == null || can(regex(local.secret_arn_pattern, var.masking_key_secret_arn))
+    error_message = "masking_key_secret_arn = \"${coalesce(var.masking_key_secret_arn, "null")}\" is not a whole Secrets Manager secret ARN; ${local.secret_arn_allowed}; or null for a key the module creates."
   }
 }
 
@@ -185,8 +185,8 @@ variable "masking_secret_arn" {
   default     = null
 
   validation {
-    condition     = var.masking_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$", var.masking_secret_arn))
-    error_message = "masking_secret_arn = \"${coalesce(var.masking_secret_arn, "null")}\" is not a Secrets Manager secret ARN; expected arn:<partition>:secretsmanager:<region>:<12-digit account>:secret:<name>-<6 characters>, or null."
+    condition     = var.masking_secret_arn == null || can(regex(local.secret_arn_pattern, var.masking_secret_arn))
+    error_message = "masking_secret_arn = \"${coalesce(var.masking_secret_arn, "null")}\" is not a whole Secrets Manager secret ARN; ${local.secret_arn_allowed}; or null."
   }
 }
 
