@@ -213,6 +213,11 @@ variable "schedule_expression" {
   type        = string
   default     = "cron(0 0 * * ? *)"
   nullable    = false
+
+  validation {
+    condition     = can(regex(local.schedule_expression_pattern, var.schedule_expression))
+    error_message = "schedule_expression = \"${var.schedule_expression}\" is not an EventBridge schedule expression; ${local.schedule_expression_allowed}."
+  }
 }
 
 variable "table_selection" {

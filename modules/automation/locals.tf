@@ -19,6 +19,16 @@ locals {
   migration_types  = ["full-load", "full-load-and-cdc", "cdc"]
   continuous_types = ["full-load-and-cdc", "cdc"]
 
+  # A whole Secrets Manager secret ARN, as the policies grant it: the name is ASCII letters,
+  # digits and /_+=.@- (CreateSecret, Name:
+  # https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html),
+  # or a secret an AWS service manages, named "<service>!<name>", e.g. RDS's master secrets
+  # rds!cluster-<id> and rds!db-<id>
+  # (https://docs.aws.amazon.com/secretsmanager/latest/userguide/service-linked-secrets.html);
+  # then "-" and the six random characters Secrets Manager adds to every ARN.
+  secret_arn_pattern = "^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:secret:([a-z0-9-]+!)?[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$"
+  secret_arn_allowed = "expected arn:<partition>:secretsmanager:<region>:<12-digit account>:secret:<name>-<6 random characters>, the name of ASCII letters, digits and /_+=.@- or one an AWS service manages (e.g. rds!cluster-<id>, rds!db-<id>)"
+
   # "indicator/type/mode" labels, used by the validation and its message.
   valid_combination_labels = [
     for c in local.valid_combinations :

@@ -140,8 +140,8 @@ variable "masking_key_secret_arn" {
   default     = null
 
   validation {
-    condition     = var.masking_key_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$", var.masking_key_secret_arn))
-    error_message = "masking_key_secret_arn = \"${coalesce(var.masking_key_secret_arn, "null")}\" is not a Secrets Manager secret ARN; expected arn:<partition>:secretsmanager:<region>:<12-digit account>:secret:<name>-<6 characters>, or null for a key the module creates."
+    condition     = var.masking_key_secret_arn == null || can(regex(local.secret_arn_pattern, var.masking_key_secret_arn))
+    error_message = "masking_key_secret_arn = \"${coalesce(var.masking_key_secret_arn, "null")}\" is not a whole Secrets Manager secret ARN; ${local.secret_arn_allowed}; or null for a key the module creates."
   }
 }
 
@@ -186,8 +186,8 @@ variable "masking_secret_arn" {
   default     = null
 
   validation {
-    condition     = var.masking_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-[0-9]:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$", var.masking_secret_arn))
-    error_message = "masking_secret_arn = \"${coalesce(var.masking_secret_arn, "null")}\" is not a Secrets Manager secret ARN; expected arn:<partition>:secretsmanager:<region>:<12-digit account>:secret:<name>-<6 characters>, or null."
+    condition     = var.masking_secret_arn == null || can(regex(local.secret_arn_pattern, var.masking_secret_arn))
+    error_message = "masking_secret_arn = \"${coalesce(var.masking_secret_arn, "null")}\" is not a whole Secrets Manager secret ARN; ${local.secret_arn_allowed}; or null."
   }
 }
 
@@ -327,12 +327,8 @@ variable "schedule_expression" {
   nullable    = false
 
   validation {
-    condition = can(regex("^rate\\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\\)$", var.schedule_expression)) || try(
-      length(regexall("^cron\\([0-9A-Za-z,*?/#-]+( [0-9A-Za-z,*?/#-]+){5}\\)$", var.schedule_expression)) == 1
-      && ((split(" ", var.schedule_expression)[2] == "?") != (split(" ", var.schedule_expression)[4] == "?")),
-      false
-    )
-    error_message = "schedule_expression = \"${var.schedule_expression}\" is not an EventBridge schedule; use cron(minutes hours day-of-month month day-of-week year) with exactly one of day-of-month and day-of-week set to ?, e.g. cron(0 0 * * ? *), or rate(<n> minutes|hours|days) (singular unit for 1), e.g. rate(1 day)."
+    condition     = can(regex(local.schedule_expression_pattern, var.schedule_expression))
+    error_message = "schedule_expression = \"${var.schedule_expression}\" is not an EventBridge schedule expression; ${local.schedule_expression_allowed}."
   }
 }
 
@@ -392,11 +388,7 @@ variable "watchdog_schedule_expression" {
   nullable    = false
 
   validation {
-    condition = can(regex("^rate\\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\\)$", var.watchdog_schedule_expression)) || try(
-      length(regexall("^cron\\([0-9A-Za-z,*?/#-]+( [0-9A-Za-z,*?/#-]+){5}\\)$", var.watchdog_schedule_expression)) == 1
-      && ((split(" ", var.watchdog_schedule_expression)[2] == "?") != (split(" ", var.watchdog_schedule_expression)[4] == "?")),
-      false
-    )
-    error_message = "watchdog_schedule_expression = \"${var.watchdog_schedule_expression}\" is not an EventBridge schedule; use rate(<n> minutes|hours|days) (singular unit for 1), e.g. rate(1 hour), or cron(minutes hours day-of-month month day-of-week year) with exactly one of day-of-month and day-of-week set to ?."
+    condition     = can(regex(local.schedule_expression_pattern, var.watchdog_schedule_expression))
+    error_message = "watchdog_schedule_expression = \"${var.watchdog_schedule_expression}\" is not an EventBridge schedule expression; ${local.schedule_expression_allowed}."
   }
 }
