@@ -217,6 +217,19 @@ def test_a_task_that_ran_before_is_not_assessed_again(
     assert not assessment_calls(world)
 
 
+def test_a_modified_task_that_ran_before_is_not_assessed_again(
+    world: World, context: FakeContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A task is "ready" again after ModifyReplicationTask ("ready - The task is ready to run in
+    response to running the CreateReplicationTask or ModifyReplicationTask operation",
+    API_ReplicationTask.html) but keeps the start date of its last run: it has run, so its source
+    was checked (or prepared) before and is not assessed again."""
+    cdc_task(world, monkeypatch)
+    world.set_task("ready", started_minutes_ago=60)  # a start date, and no stop reason
+    assert starter.handler(TICK, context)["action"] == "started"
+    assert not assessment_calls(world)
+
+
 def test_the_check_names_every_assessment_it_knows_a_fix_for() -> None:
     assert sorted(CDC_SOURCE_ASSESSMENTS) == sorted(CDC_CHECKS)
 

@@ -94,9 +94,27 @@ def test_a_failure_of_either_is_reported_without_waiting_for_the_other() -> None
 
 
 def test_an_old_failure_is_not_reported_either() -> None:
-    # The pair failed last time; this test succeeds: the old failure must not refuse the start.
-    dms = ScriptedDms(status={SOURCE: "failed", TARGET: "failed"}, ticks=0)
-    assert dms_task.test_endpoints(dms, INSTANCE, [SOURCE, TARGET], 240, 5)[TARGET] == "successful"
+    # Both pairs failed last time. DMS refuses our first test of the source (the instance is busy
+    # for a moment) and DescribeConnections still shows the source's old "failed": that result is
+    # not of this test, so it must not refuse the start. DMS accepts the test on the next ask.
+    dms = ScriptedDms(status={SOURCE: "failed", TARGET: "failed"}, refuse={SOURCE}, ticks=0)
+    original = dms.describe_connections
+    looks: list[str] = []
+
+    def describe(Filters: list[dict[str, Any]]) -> dict[str, Any]:
+        answer = original(Filters)
+        looks.append(dms.status[SOURCE])
+        if len(looks) == 2:
+            dms.refuse.clear()  # the instance is available again
+        return answer
+
+    dms.describe_connections = describe  # type: ignore[method-assign]
+    assert dms_task.test_endpoints(dms, INSTANCE, [SOURCE, TARGET], 240, 5, clock=Clock(step=1)) == {
+        SOURCE: "successful",
+        TARGET: "successful",
+    }
+    assert looks[0] == "failed"  # the stale failure was seen, and not taken for this test's result
+    assert dms.calls.count(("TestConnection", SOURCE)) == 3  # refused twice, then accepted
 
 
 def test_other_refusals_fail_at_once() -> None:

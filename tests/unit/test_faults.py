@@ -200,6 +200,26 @@ def test_process_dying_between_disable_and_start_is_recovered_by_the_watchdog(
     assert len(world.starts()) == 2 and world.task.status == "running"
 
 
+def test_process_dying_after_a_start_whose_run_already_ended_is_followed_as_started(
+    world: World, context: FakeContext, log_lines: Any, post_processed: list[str]
+) -> None:
+    """The starter dies after DMS accepted the start, before recording it; the run ends before
+    the watchdog looks. The task shows a newer run than the claim's: the start took effect, and
+    the ended run is left pending for its post-processing (never re-armed over)."""
+    world.call_faults.append(Fault("UpdateItem", crash=True, calls={1}))  # recording "running"
+    with pytest.raises(ProcessDied):
+        starter.handler(TICK, context)
+    assert len(world.starts()) == 1 and world.phase() == "starting"
+    world.finish_run("stopped")
+    assert starter.handler(WATCHDOG, context, later(17)) == {"action": "repaired"}
+    assert world.phase() == "running" and not world.rule_enabled()
+    [repair] = [line for line in log_lines() if line["decision"] == "watchdog-repair"]
+    assert repair["why"] == "the crashed start took effect"
+    assert post_process.handler(STOPPED, context)["action"] == "rearmed"
+    assert post_processed == [world.task_run_key()]
+    armed_and_idle(world)
+
+
 def test_process_dying_between_claim_and_disable_is_released_when_its_lease_ends(
     world: World, context: FakeContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -300,21 +300,13 @@ def test_invalid_configuration_is_refused_before_any_aws_call(
     assert world.rule_enabled() and world.task.status == "ready"
 
 
-def test_handlers_import_fast_and_without_boto3() -> None:
+def test_handlers_import_without_boto3() -> None:
+    """boto3 is imported when a handler runs, not when Lambda loads it (the cold-start cost is
+    measured by ``make bench-import``, a benchmark figure in the README, not asserted here)."""
     source = Path(__file__).resolve().parents[2] / "lambda_src"
-    code = (
-        "import sys, time; t = time.perf_counter(); "
-        "import dms_automation.starter, dms_automation.post_process; "
-        "print((time.perf_counter() - t) * 1000, 'boto3' in sys.modules)"
-    )
-    runs = []
-    for _ in range(3):
-        out = subprocess.run(
-            [sys.executable, "-c", code], cwd=source, capture_output=True, text=True, check=True
-        ).stdout.split()
-        runs.append((float(out[0]), out[1]))
-    assert all(loaded == "False" for _, loaded in runs), "a handler imports boto3 at import time"
-    assert min(ms for ms, _ in runs) < 150
+    code = "import sys, dms_automation.starter, dms_automation.post_process; print('boto3' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=source, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False"], "a handler imports boto3 at import time"
 
 
 def test_a_task_of_another_migration_type_is_refused_by_name(

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from dms_automation import after_load, aws, post_process, starter
-from dms_automation.errors import NotSettledError
+from dms_automation.errors import NotSettledError, ReplicationFailedError
 from dms_automation.run import DEFAULT_LEASE, LEASE_MARGIN
 from tests.unit.harness import FakeContext, Fault, World, sample
 
@@ -142,6 +142,24 @@ def test_a_start_whose_response_is_lost_is_a_started_run(
     [started] = [line for line in log_lines() if line["decision"] == "run-started"]
     assert started["level"] == "WARNING" and "InvalidResourceStateFault" in started["error"]
     assert world.task.status == "running" and not world.rule_enabled() and world.phase() == "running"
+    invariant_holds(world)
+
+
+def test_a_start_whose_response_is_lost_and_whose_run_failed_at_once_is_a_started_run(
+    world: World, context: FakeContext, post_processed: list[str]
+) -> None:
+    """The start took effect, its answer was lost, and by the time the starter describes the task
+    the run has already failed: the task shows a newer run, so DMS accepted the start. The run is
+    followed as started (and its ending post-processed), not reported as a refused start."""
+    world.send_faults.append(
+        Fault("StartReplicationTask", code="InternalFailure", lost_response=True, calls={1})
+    )
+    world.during("DescribeReplicationTasks", lambda: world.finish_run("failed"), call=2)
+    assert starter.handler(TICK, context) == {"action": "started", "start_type": "start-replication"}
+    assert world.phase() == "running" and world.task.status == "failed" and not world.rule_enabled()
+    with pytest.raises(ReplicationFailedError):
+        post_process.handler(stopped_now(), context)
+    assert post_processed == [world.task_run_key()] and world.rule_enabled()
     invariant_holds(world)
 
 
