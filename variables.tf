@@ -160,7 +160,7 @@ variable "masking_rules" {
 }
 
 variable "masking_secret_arn" {
-  description = "Without create_baseline: the Secrets Manager secret of your target database, for after-load masking (see modules/automation). Ignored with create_baseline (the created target's secret is used)."
+  description = "Without create_baseline: the Secrets Manager secret of your target database, for after-load masking (see modules/automation). Ignored with create_baseline (the masking user's secret the baseline creates is used: its masking_secret_arn output)."
   type        = string
   default     = null
 }

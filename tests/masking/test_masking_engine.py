@@ -495,3 +495,13 @@ def test_progress_reaches_standard_output_as_decision_lines(
     assert lines[0]["progress"]["tables"][people]["done"] is False
     assert lines[1]["rows_changed"] == 100 and lines[1]["chunks"] == 10
     assert lines[2]["progress"]["rows_changed"] == 100 and lines[2]["progress"]["done"] is True
+
+
+def test_progress_lines_need_no_logger_configuration(
+    db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Called without a log (the benchmark, a script): still decision lines on standard output.
+    load_people(db, [1, 2, 3])
+    assert mask(db, run_id="plain").done
+    decisions = [json.loads(line)["decision"] for line in capsys.readouterr().out.splitlines()]
+    assert decisions == ["masking-table", "masking-done"]

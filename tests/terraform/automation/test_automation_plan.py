@@ -504,11 +504,12 @@ def test_dms_masking_is_an_output_and_leaves_the_lambdas_alone() -> None:
     summary = summary_of("masking-dms")
     rules = summary["outputs"]["dms_transformation_rules"]
     assert [(r["rule-action"], r["object-locator"]["column-name"]) for r in rules] == [
+        ("change-data-type", "ssn"),  # DMS's unkeyed hash (opted in) is 64 characters: widened first
         ("data-masking-hash-mask", "ssn"),
         ("data-masking-digits-mask", "phone"),
         ("data-masking-digits-randomize", "account"),
     ]
-    assert rules[1]["value"] == "#"
+    assert rules[2]["value"] == "#"
     assert {r["rule-type"] for r in rules} == {"transformation"}
     post = _function("masking-dms", "post_process")
     assert not any(key.startswith("MASKING_") for key in post["environment"][0]["variables"])
