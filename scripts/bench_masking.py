@@ -36,7 +36,7 @@ from scripts.mariadb_server import MariaDB
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lambda_src"))
 
 from dms_automation.masking import DEFAULT_CHUNK_ROWS, MaskingKey, parse_rules, run
-from dms_automation.masking.engine import plan_tables
+from dms_automation.masking.plan import plan_tables
 
 SCHEMA = "bench"
 # The keyed hash (HMAC-SHA-256) of hash and fake_email, with a fixed benchmark key.

@@ -53,3 +53,7 @@ class NotSettledError(AutomationError):
 
 class TaskMismatchError(AutomationError):
     """The task's migration type is not the one the automation was configured for."""
+
+
+class PreparationError(RuntimeError):
+    """The database preparation's event or a database refused it; the message says what to fix."""

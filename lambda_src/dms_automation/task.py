@@ -111,9 +111,12 @@ def describe_task(dms: Any, arn: str) -> TaskState | None:
 
 def start_type_for(task: TaskState) -> str | None:
     """docs/design.md's starter decision: the StartReplicationTaskType, or None (nothing to start)."""
-    if task.status == "ready":
+    # start-replication is for a task's first run; resume-processing and reload-target "only for
+    # previously executed tasks" (API_StartReplicationTask, StartReplicationTaskType). A task that
+    # ran and was modified since shows "ready" again, so the first run is told by its start date.
+    if task.status == "ready" and not task.run_key:
         return "start-replication"
-    if task.status in ("stopped", "failed"):
+    if task.status in ("ready", "stopped", "failed"):
         return "reload-target" if task.migration_type == FULL_LOAD else "resume-processing"
     return None
 

@@ -431,8 +431,9 @@ class DmsModel:
         """StartReplicationTask (API_StartReplicationTask.html). The answer shows the task
         "starting", with the dates of the run before (tests/aws_examples/start_replication_task.json);
         the next look shows it running. A task starting, running or stopping refuses a second start
-        with InvalidResourceStateFault. "start-replication" is the type for the task's first run,
-        and only for it (StartReplicationTaskType)."""
+        with InvalidResourceStateFault. "start-replication" is the type for the task's first run;
+        resume-processing and reload-target are "only available for previously executed tasks"
+        (StartReplicationTaskType); AWS documents no refusal of start-replication later."""
         task = self.task(params.get("ReplicationTaskArn", ""))
         start_type = params.get("StartReplicationTaskType")
         if start_type not in START_TYPES:
@@ -446,11 +447,12 @@ class DmsModel:
                 f"Replication task {task.identifier} is in status {task.status}; it can be started "
                 f"only when {', '.join(STARTABLE)}",
             )
-        if (start_type == "start-replication") == task.ever_ran:
+        # resume-processing and reload-target need a task that ran before; start-replication is
+        # the first run's type, and is also taken later (a CDC task restarted from a position).
+        if start_type != "start-replication" and not task.ever_ran:
             raise DmsError(
                 "InvalidResourceStateFault",
-                f"Start type start-replication is valid only for the first run of task {task.identifier}"
-                + ("; use resume-processing or reload-target" if task.ever_ran else f", not {start_type}"),
+                f"Task {task.identifier} has never run: its first run is start-replication, not {start_type}",
             )
         answer = task.to_api()
         answer.update(Status="starting")

@@ -164,17 +164,19 @@ def test_a_second_start_is_refused_while_a_run_is_in_flight(model: DmsModel, dms
     assert model.tasks[arn].start_count == 1
 
 
-def test_the_first_run_is_start_replication_and_only_the_first(model: DmsModel, dms: Any) -> None:
+def test_the_first_run_is_start_replication(model: DmsModel, dms: Any) -> None:
     arn = create(model)
     describe(model, arn)
-    with pytest.raises(ClientError, match="start-replication is valid only for the first run"):
-        dms.start_replication_task(ReplicationTaskArn=arn, StartReplicationTaskType="reload-target")
+    for later_type in ("reload-target", "resume-processing"):
+        with pytest.raises(ClientError, match="has never run: its first run is start-replication"):
+            dms.start_replication_task(ReplicationTaskArn=arn, StartReplicationTaskType=later_type)
     with pytest.raises(ClientError, match="StartReplicationTaskType 'resume' is not valid"):
         dms.start_replication_task(ReplicationTaskArn=arn, StartReplicationTaskType="resume")
     dms.start_replication_task(ReplicationTaskArn=arn, StartReplicationTaskType="start-replication")
     model.end_run(arn)
-    with pytest.raises(ClientError, match="valid only for the first run"):
-        dms.start_replication_task(ReplicationTaskArn=arn, StartReplicationTaskType="start-replication")
+    describe(model, arn)
+    dms.start_replication_task(ReplicationTaskArn=arn, StartReplicationTaskType="reload-target")
+    assert model.tasks[arn].start_count == 2
 
 
 def test_a_stop_answers_stopping_then_stopped_with_reason_normal(model: DmsModel, dms: Any) -> None:

@@ -86,8 +86,6 @@ def test_start_types_are_checked_and_a_full_load_run_ends_like_dms(emulator: Emu
     finished = emulator.finish_task(arn, "stopped")
     assert finished["StopReason"] == "Stop Reason FULL_LOAD_ONLY_FINISHED"
     assert finished["ReplicationTaskStats"]["FullLoadProgressPercent"] == 100
-    with pytest.raises(ClientError, match="first run"):
-        dms.start_replication_task(ReplicationTaskArn=arn, StartReplicationTaskType="start-replication")
     dms.start_replication_task(ReplicationTaskArn=arn, StartReplicationTaskType="reload-target")
     assert emulator.task_state(arn)["LastStartType"] == "reload-target"
     failed = emulator.finish_task(arn, "failed", "Last Error boom")

@@ -40,14 +40,17 @@ def full_cycle_start(world: World, context: FakeContext) -> None:
 
 
 @pytest.mark.parametrize(
-    ("status", "migration_type", "expected"),
+    ("status", "ran_before", "migration_type", "expected"),
     [
-        ("ready", "full-load", "start-replication"),
-        ("stopped", "full-load", "reload-target"),
-        ("failed", "full-load", "reload-target"),
-        ("stopped", "cdc", "resume-processing"),
-        ("stopped", "full-load-and-cdc", "resume-processing"),
-        ("failed", "full-load-and-cdc", "resume-processing"),
+        ("ready", False, "full-load", "start-replication"),
+        ("stopped", True, "full-load", "reload-target"),
+        ("failed", True, "full-load", "reload-target"),
+        ("stopped", True, "cdc", "resume-processing"),
+        ("stopped", True, "full-load-and-cdc", "resume-processing"),
+        ("failed", True, "full-load-and-cdc", "resume-processing"),
+        # A task modified after a run is "ready" again; its next run is not a first run.
+        ("ready", True, "full-load", "reload-target"),
+        ("ready", True, "cdc", "resume-processing"),
     ],
 )
 def test_start_type_follows_the_task_status(
@@ -55,12 +58,13 @@ def test_start_type_follows_the_task_status(
     context: FakeContext,
     monkeypatch: pytest.MonkeyPatch,
     status: str,
+    ran_before: bool,
     migration_type: str,
     expected: str,
 ) -> None:
     if migration_type != "full-load":
         one_time(world, monkeypatch, migration_type)
-    world.set_task(status, started_minutes_ago=600 if status != "ready" else None)
+    world.set_task(status, started_minutes_ago=600 if ran_before else None)
     result = starter.handler(TICK, context)
     assert result == {"action": "started", "start_type": expected}
     [call] = world.starts()
