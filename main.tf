@@ -56,8 +56,9 @@ locals {
   replication_task_arn = var.create_baseline ? module.baseline[0].replication_task_arn : var.replication_task_arn
   replication_task_id  = var.create_baseline ? module.baseline[0].replication_task_id : var.replication_task_id
 
-  # With the baseline, both modules share one prefix ("dms" unless given).
-  name_prefix = var.create_baseline ? coalesce(var.name_prefix, "dms") : var.name_prefix
+  # Both modules share one prefix (required with the baseline; null without it:
+  # the automation's default from the task identifier).
+  name_prefix = var.name_prefix
 
   # Masking rules applied by DMS go into the created task's table mappings, after
   # the user's own extra rules (a list, or JSON of a list or a {"rules": [...]}

@@ -34,7 +34,7 @@ variable "baseline" {
   description = "Settings of modules/baseline when create_baseline = true (ignored otherwise); every attribute is optional and falls back to that module's default. See modules/baseline/README.md."
   type = object({
     availability_zones                     = optional(list(string))
-    create_dms_iam_roles                   = optional(bool)
+    create_dms_iam_roles                   = optional(bool) # no longer supported: modules/dms-iam-roles
     deletion_protection                    = optional(bool)
     extra_table_mapping_rules              = optional(any)
     oracle_driver_layer_arn                = optional(string)
@@ -70,6 +70,11 @@ variable "baseline" {
   })
   default  = {}
   nullable = false
+
+  validation {
+    condition     = var.baseline.create_dms_iam_roles != true
+    error_message = "baseline.create_dms_iam_roles = true is no longer supported: the account-wide DMS roles (dms-vpc-role, dms-cloudwatch-logs-role) have fixed names, so two roots that both created them fought over them. Create them once per account with modules/dms-iam-roles and remove create_dms_iam_roles; roles created by an earlier version are kept in AWS and can be imported into that module (CHANGELOG.md, \"Upgrading\")."
+  }
 }
 
 variable "create_baseline" {
@@ -180,9 +185,22 @@ variable "masking_vpc_config" {
 }
 
 variable "name_prefix" {
-  description = "Prefix of every name. Null: \"dms\" with create_baseline, else \"dms-<task id>\"."
+  description = "Prefix of every name the modules create: lower-case letters, digits and single hyphens, starting with a letter and ending with a letter or digit; at most 45 characters with create_baseline (the longest name, the IAM role \"<name_prefix>-dms-secrets-access\", is limited to 64), 51 without. Required with create_baseline: each root in an account and region needs its own. Null without it: \"dms-<task id>\" (see modules/automation)."
   type        = string
   default     = null
+
+  validation {
+    condition     = !var.create_baseline || var.name_prefix != null
+    error_message = "name_prefix is required with create_baseline = true: every name the baseline and the automation create (IAM roles, DMS and RDS identifiers, the Lambdas, the run-state table, the KMS alias, secrets, log groups...) derives from it and must be unique in the account and region, so two roots with the same prefix (or none) would fight over them. Give each root its own, e.g. name_prefix = \"team-a-orders\"."
+  }
+
+  validation {
+    # The one naming rule of every module (modules/automation, modules/baseline; a
+    # test keeps the pattern identical), checked here so that the message points
+    # at your own line.
+    condition     = var.name_prefix == null || (can(regex("^[a-z](-?[a-z0-9])*$", var.name_prefix)) && length(coalesce(var.name_prefix, "-")) <= (var.create_baseline ? 45 : 51))
+    error_message = "name_prefix = \"${coalesce(var.name_prefix, "null")}\" (${length(coalesce(var.name_prefix, "-"))} characters) is not allowed; use lower-case letters, digits and single hyphens, starting with a letter and ending with a letter or digit, at most ${var.create_baseline ? "45 characters with create_baseline (the IAM role \"<name_prefix>-dms-secrets-access\" is limited to 64)" : "51 characters (the Lambda and IAM role \"<name_prefix>-post-process\" are limited to 64)"}. DMS and RDS identifiers take no upper case, underscore, double or trailing hyphen, and IAM does not tell names apart by case."
+  }
 }
 
 variable "notification_endpoints" {

@@ -41,7 +41,9 @@ locals {
 
   # Every derived name is the prefix plus one of these suffixes; the longest
   # suffix decides the prefix limit (64 - 13 = 51, checked in variables.tf).
-  name_prefix                = coalesce(var.name_prefix, substr("dms-${var.replication_task_id}", 0, 51))
+  # The default follows the same rule: a task identifier in lower case (IAM
+  # does not tell role names apart by case), cut without a trailing hyphen.
+  name_prefix                = coalesce(var.name_prefix, lower(trimsuffix(substr("dms-${var.replication_task_id}", 0, 51), "-")))
   event_rule_name            = "${local.name_prefix}-trigger"
   watchdog_rule_name         = "${local.name_prefix}-watchdog"
   starter_function_name      = "${local.name_prefix}-starter"

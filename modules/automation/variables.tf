@@ -252,13 +252,15 @@ variable "migration_refresh_type" {
 }
 
 variable "name_prefix" {
-  description = "Prefix of every name the module creates (1-51 letters, digits, hyphens, underscores, so that the longest derived name fits in 64 characters). Null: \"dms-<replication_task_id>\", cut to 51 characters."
+  description = "Prefix of every name the module creates: lower-case letters, digits and single hyphens, starting with a letter and ending with a letter or digit, at most 51 characters (the longest derived names, the Lambda and IAM role \"<name_prefix>-post-process\", are limited to 64). Every module of this repository takes the same rule. Null: \"dms-<replication_task_id>\" in lower case, cut to 51 characters."
   type        = string
   default     = null
 
   validation {
-    condition     = var.name_prefix == null || can(regex("^[A-Za-z0-9_-]{1,51}$", var.name_prefix))
-    error_message = "name_prefix = \"${coalesce(var.name_prefix, "null")}\" is not allowed; use 1-51 letters, digits, hyphens or underscores (Lambda, IAM role and EventBridge rule names are at most 64 characters and the longest suffix is \"-post-process\"), or null."
+    # The one naming rule of every module (modules/baseline, the root module; a test
+    # keeps the pattern identical): what Lambda, IAM, DMS and RDS names all accept.
+    condition     = var.name_prefix == null || (can(regex("^[a-z](-?[a-z0-9])*$", var.name_prefix)) && length(coalesce(var.name_prefix, "-")) <= 51)
+    error_message = "name_prefix = \"${coalesce(var.name_prefix, "null")}\" (${length(coalesce(var.name_prefix, "-"))} characters) is not allowed; use lower-case letters, digits and single hyphens, starting with a letter and ending with a letter or digit, at most 51 characters (Lambda and IAM role names are at most 64 characters and the longest suffix is \"-post-process\"; IAM does not tell names apart by case), or null."
   }
 }
 

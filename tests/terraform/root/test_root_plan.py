@@ -192,7 +192,7 @@ def test_baseline_with_only_the_required_inputs_is_ready_for_a_real_account() ->
 
 # Every input set a test plans, by name.
 VARIANTS: dict[str, dict[str, Any]] = {
-    "baseline": {"create_baseline": True, "table_selection": [{"schema": "HR"}]},
+    "baseline": {"create_baseline": True, "name_prefix": "dms", "table_selection": [{"schema": "HR"}]},
     "existing-task": {
         "replication_task_arn": TASK_ARN,
         "replication_task_id": "orders-task",
@@ -202,12 +202,14 @@ VARIANTS: dict[str, dict[str, Any]] = {
     },
     "baseline-cdc": {
         "create_baseline": True,
+        "name_prefix": "dms",
         "migration_refresh_indicator": "data-migration",
         "migration_refresh_type": "cdc",
         "schedule_or_one_time": "one-time",
     },
     "baseline-cdc-own-source-user": {
         "create_baseline": True,
+        "name_prefix": "dms",
         "migration_refresh_indicator": "data-migration",
         "migration_refresh_type": "cdc",
         "schedule_or_one_time": "one-time",
@@ -217,13 +219,14 @@ VARIANTS: dict[str, dict[str, Any]] = {
     },
     "baseline-masking": {
         "create_baseline": True,
+        "name_prefix": "dms",
         "table_selection": [{"schema": "HR"}],
         "masking_rules": [
             {"schema": "HR", "table": "EMPLOYEES", "column": "SSN", "strategy": "hash", "where": "dms"},
             {"schema": "HR", "table": "EMPLOYEES", "column": "EMAIL", "strategy": "fake_email"},
         ],
     },
-    "baseline-required-only": {"create_baseline": True},
+    "baseline-required-only": {"create_baseline": True, "name_prefix": "dms"},
 }
 
 
