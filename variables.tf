@@ -23,6 +23,23 @@ variable "alarm_sns_topic_arn" {
   default     = null
 }
 
+variable "automation" {
+  description = "Settings of modules/automation that the root module does not set itself; every attribute is optional and falls back to that module's default (see modules/automation/README.md). check_cdc_source: null checks a CDC source unless the baseline prepares it."
+  type = object({
+    check_cdc_source                = optional(bool)
+    kms_key_deletion_window_in_days = optional(number)
+    lambda_tracing_mode             = optional(string)
+    masking_chunk_rows              = optional(number)
+    post_process_timeout            = optional(number)
+    starter_timeout                 = optional(number)
+    state_table_deletion_protection = optional(bool)
+    test_endpoint_connections       = optional(bool)
+    watchdog_schedule_expression    = optional(string)
+  })
+  default  = {}
+  nullable = false
+}
+
 variable "automation_enabled" {
   description = "false pauses the automation: nothing starts, a run in flight is still post-processed, and the trigger is not re-armed until it is true again (see modules/automation)."
   type        = bool
@@ -98,6 +115,30 @@ variable "fail_on_unmasked_columns" {
   type        = bool
   default     = false
   nullable    = false
+}
+
+variable "iam_role_path" {
+  description = "Path of every IAM role modules/automation and modules/baseline create (a landing zone may require one; modules/dms-iam-roles takes its own). Default: \"/\"."
+  type        = string
+  default     = "/"
+  nullable    = false
+
+  validation {
+    # The same rule in every module (a test keeps the patterns identical).
+    condition     = can(regex("^/([!-~]+/)?$", var.iam_role_path)) && length(var.iam_role_path) <= 512
+    error_message = "iam_role_path = \"${var.iam_role_path}\" is not an IAM path; use \"/\" or a path that begins and ends with \"/\" (printable ASCII without spaces, at most 512 characters), e.g. \"/dms/\"."
+  }
+}
+
+variable "iam_role_permissions_boundary" {
+  description = "ARN of the managed policy set as the permissions boundary of every IAM role modules/automation and modules/baseline create (a landing zone may require one; modules/dms-iam-roles takes its own). Null: no boundary."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.iam_role_permissions_boundary == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$", var.iam_role_permissions_boundary))
+    error_message = "iam_role_permissions_boundary = \"${coalesce(var.iam_role_permissions_boundary, "null")}\" is not a managed policy ARN; expected arn:<partition>:iam::<12-digit account>:policy/<path and name>, or null for no boundary."
+  }
 }
 
 variable "kms_key_arn" {

@@ -78,8 +78,8 @@ locals {
 
   account_root_arn = "arn:${local.task_partition}:iam::${local.task_account_id}:root"
   role_arns = {
-    starter      = "arn:${local.task_partition}:iam::${local.task_account_id}:role/${local.starter_function_name}"
-    post_process = "arn:${local.task_partition}:iam::${local.task_account_id}:role/${local.post_process_function_name}"
+    starter      = "arn:${local.task_partition}:iam::${local.task_account_id}:role${var.iam_role_path}${local.starter_function_name}"
+    post_process = "arn:${local.task_partition}:iam::${local.task_account_id}:role${var.iam_role_path}${local.post_process_function_name}"
   }
 
   log_group_arns = {
@@ -99,8 +99,9 @@ locals {
   assessment_bucket_name = "dms-assessments-${local.task_account_id}-${local.task_region}-${substr(md5(local.name_prefix), 0, 8)}"
   assessment_bucket_arn  = "arn:${local.task_partition}:s3:::${local.assessment_bucket_name}"
   assessment_role_name   = "${local.name_prefix}-assessment"
-  assessment_role_arn    = "arn:${local.task_partition}:iam::${local.task_account_id}:role/${local.assessment_role_name}"
-  assessment_runs_arn    = "arn:${format(local._arn_prefix, "dms")}:assessment-run:*"
+  # A role's ARN holds its path (which begins and ends with "/").
+  assessment_role_arn = "arn:${local.task_partition}:iam::${local.task_account_id}:role${var.iam_role_path}${local.assessment_role_name}"
+  assessment_runs_arn = "arn:${format(local._arn_prefix, "dms")}:assessment-run:*"
 
   lambda_environment = {
     REPLICATION_TASK_ARN        = var.replication_task_arn

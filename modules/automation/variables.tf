@@ -36,6 +36,30 @@ variable "fail_on_unmasked_columns" {
   nullable    = false
 }
 
+variable "iam_role_path" {
+  description = "Path of every IAM role the module creates (a landing zone may require one). Default: \"/\"."
+  type        = string
+  default     = "/"
+  nullable    = false
+
+  validation {
+    # The same rule in every module (a test keeps the patterns identical).
+    condition     = can(regex("^/([!-~]+/)?$", var.iam_role_path)) && length(var.iam_role_path) <= 512
+    error_message = "iam_role_path = \"${var.iam_role_path}\" is not an IAM path; use \"/\" or a path that begins and ends with \"/\" (printable ASCII without spaces, at most 512 characters), e.g. \"/dms/\"."
+  }
+}
+
+variable "iam_role_permissions_boundary" {
+  description = "ARN of the managed policy set as the permissions boundary of every IAM role the module creates (a landing zone may require one). Null: no boundary."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.iam_role_permissions_boundary == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$", var.iam_role_permissions_boundary))
+    error_message = "iam_role_permissions_boundary = \"${coalesce(var.iam_role_permissions_boundary, "null")}\" is not a managed policy ARN; expected arn:<partition>:iam::<12-digit account>:policy/<path and name>, or null for no boundary."
+  }
+}
+
 variable "kms_key_arn" {
   description = "Customer managed KMS key ARN for the SNS topic, the Lambda environment, the log groups and the dead-letter queue; its key policy must admit DMS, CloudWatch Logs, SNS and EventBridge as the README lists. Null: the module creates a key for the topic, the Lambda environment and the log groups (kms_key_arn output), and the dead-letter queue uses SQS-managed encryption."
   type        = string

@@ -248,6 +248,8 @@ ROOT_SET = {
     "kms_key_arn": "${var.kms_key_arn}",
     "migration_refresh_type": "${var.migration_refresh_type}",
     "table_selection": "${var.table_selection}",
+    "iam_role_path": "${var.iam_role_path}",
+    "iam_role_permissions_boundary": "${var.iam_role_permissions_boundary}",
 }
 COMPUTED = {
     "extra_table_mapping_rules",
