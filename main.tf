@@ -12,6 +12,9 @@ module "baseline" {
   kms_key_arn            = var.kms_key_arn
   migration_refresh_type = var.migration_refresh_type
 
+  iam_role_path                 = var.iam_role_path
+  iam_role_permissions_boundary = var.iam_role_permissions_boundary
+
   masking_user            = local.after_load_masking ? { schemas = distinct([for r in var.masking_rules : r.schema if coalesce(r.where, var.masking_default_where) == "after_load"]), coverage_schemas = coalescelist(var.masking_coverage_schemas, distinct([for r in var.masking_rules : r.schema])) } : null
   oracle_driver_layer_arn = var.baseline.oracle_driver_layer_arn
   prepare_databases       = var.baseline.prepare_databases
@@ -57,8 +60,9 @@ locals {
   replication_task_arn = var.create_baseline ? module.baseline[0].replication_task_arn : var.replication_task_arn
   replication_task_id  = var.create_baseline ? module.baseline[0].replication_task_id : var.replication_task_id
 
-  # With the baseline, both modules share one prefix ("dms" unless given).
-  name_prefix = var.create_baseline ? coalesce(var.name_prefix, "dms") : var.name_prefix
+  # Both modules share one prefix (required with the baseline; null without it:
+  # the automation's default from the task identifier).
+  name_prefix = var.name_prefix
 
   # Masking rules applied by DMS go into the created task's table mappings, after
   # the user's own extra rules (a list, or JSON of a list or a {"rules": [...]}
@@ -219,10 +223,26 @@ module "automation" {
   schedule_or_one_time        = var.schedule_or_one_time
   schedule_expression         = var.schedule_expression
   automation_enabled          = var.automation_enabled
-  # A source the baseline prepares for CDC needs no check; any other (a task you
-  # bring, your own source DMS user, prepare_databases = false) is checked before
-  # the task's first start.
-  check_cdc_source = var.create_baseline ? !module.baseline[0].cdc_source_prepared : true
+  # Unless automation.check_cdc_source says otherwise: a source the baseline
+  # prepares for CDC needs no check; any other (a task you bring, your own source
+  # DMS user, prepare_databases = false) is checked before the task's first start.
+  check_cdc_source = (
+    var.automation.check_cdc_source != null ? var.automation.check_cdc_source
+    : var.create_baseline ? !module.baseline[0].cdc_source_prepared : true
+  )
+
+  iam_role_path                 = var.iam_role_path
+  iam_role_permissions_boundary = var.iam_role_permissions_boundary
+
+  # Null settings fall back to the automation module's defaults.
+  kms_key_deletion_window_in_days = var.automation.kms_key_deletion_window_in_days
+  lambda_tracing_mode             = var.automation.lambda_tracing_mode
+  masking_chunk_rows              = var.automation.masking_chunk_rows
+  post_process_timeout            = var.automation.post_process_timeout
+  starter_timeout                 = var.automation.starter_timeout
+  state_table_deletion_protection = var.automation.state_table_deletion_protection
+  test_endpoint_connections       = var.automation.test_endpoint_connections
+  watchdog_schedule_expression    = var.automation.watchdog_schedule_expression
 
   name_prefix            = local.name_prefix
   tags                   = var.tags

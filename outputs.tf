@@ -1,3 +1,18 @@
+output "alarm_arns" {
+  description = "ARNs of the automation's CloudWatch alarms, by alarm (see modules/automation)."
+  value       = module.automation.alarm_arns
+}
+
+output "alarm_names" {
+  description = "Names of the automation's CloudWatch alarms, by alarm."
+  value       = module.automation.alarm_names
+}
+
+output "assessment_bucket_name" {
+  description = "S3 bucket of the CDC source check's assessment results, or null."
+  value       = module.automation.assessment_bucket_name
+}
+
 output "dead_letter_queue_arn" {
   description = "ARN of the queue that keeps failed asynchronous Lambda invocations."
   value       = module.automation.dead_letter_queue_arn
@@ -23,9 +38,34 @@ output "event_subscription_name" {
   value       = module.automation.event_subscription_name
 }
 
+output "iam_role_arns" {
+  description = "ARNs of every IAM role the modules create: the automation's (starter, post_process, assessment) and, with create_baseline, the baseline's (secrets_access, prepare_databases); null where not created."
+  value = merge(module.automation.iam_role_arns, {
+    secrets_access    = try(module.baseline[0].iam_role_arns.secrets_access, null)
+    prepare_databases = try(module.baseline[0].iam_role_arns.prepare_databases, null)
+  })
+}
+
 output "kms_key_arn" {
   description = "ARN of the KMS key of the automation's topic, Lambda environment and log groups (kms_key_arn as given, or the key the automation created)."
   value       = module.automation.kms_key_arn
+}
+
+output "log_group_names" {
+  description = "CloudWatch log groups: the Lambdas' (starter, post_process) and the preparation function's (prepare_databases; null without create_baseline or its preparation)."
+  value = merge(module.automation.log_group_names, {
+    prepare_databases = try(module.baseline[0].log_group_names.prepare_databases, null)
+  })
+}
+
+output "masking_key_secret_arn" {
+  description = "ARN of the secret holding the masking HMAC key, or null without hash or fake_email after-load rules."
+  value       = module.automation.masking_key_secret_arn
+}
+
+output "masking_rules_parameter_name" {
+  description = "Name of the SSM parameter holding the after-load masking rules, or null."
+  value       = module.automation.masking_rules_parameter_name
 }
 
 output "post_process_function_arn" {
@@ -43,6 +83,11 @@ output "replication_instance_arn" {
   value       = try(module.baseline[0].replication_instance_arn, null)
 }
 
+output "replication_instance_id" {
+  description = "Identifier of the created DMS replication instance (null without create_baseline)."
+  value       = try(module.baseline[0].replication_instance_id, null)
+}
+
 output "replication_task_arn" {
   description = "ARN of the DMS replication task the automation runs (created or given)."
   value       = local.replication_task_arn
@@ -53,9 +98,24 @@ output "replication_task_id" {
   value       = local.replication_task_id
 }
 
+output "security_group_ids" {
+  description = "Security groups created, by part: the baseline's (replication_instance, source, target) and the post-process Lambda's (post_process, with after-load masking); null where not created."
+  value = {
+    replication_instance = try(module.baseline[0].security_group_ids.replication_instance, null)
+    source               = try(module.baseline[0].security_group_ids.source, null)
+    target               = try(module.baseline[0].security_group_ids.target, null)
+    post_process         = try(aws_security_group.masking[0].id, null)
+  }
+}
+
 output "sns_topic_arn" {
   description = "ARN of the SNS topic that carries the task's DMS events."
   value       = module.automation.sns_topic_arn
+}
+
+output "source_db_instance_identifier" {
+  description = "Identifier of the created source RDS instance (null without create_baseline)."
+  value       = try(module.baseline[0].source_db_instance_identifier, null)
 }
 
 output "source_endpoint_arn" {
@@ -78,6 +138,11 @@ output "state_table_name" {
   value       = module.automation.state_table_name
 }
 
+output "subnet_ids" {
+  description = "Subnets of the created baseline's databases and replication instance (null without create_baseline)."
+  value       = try(module.baseline[0].subnet_ids, null)
+}
+
 output "table_mappings" {
   description = "The created task's table-mapping document, JSON (null without create_baseline)."
   value       = try(module.baseline[0].table_mappings, null)
@@ -86,6 +151,11 @@ output "table_mappings" {
 output "target_cluster_endpoint" {
   description = "Writer endpoint of the created Aurora MySQL target (null without create_baseline)."
   value       = try(module.baseline[0].target_cluster_endpoint, null)
+}
+
+output "target_cluster_identifier" {
+  description = "Identifier of the created Aurora MySQL target cluster (null without create_baseline)."
+  value       = try(module.baseline[0].target_cluster_identifier, null)
 }
 
 output "target_endpoint_arn" {

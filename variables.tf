@@ -23,6 +23,23 @@ variable "alarm_sns_topic_arn" {
   default     = null
 }
 
+variable "automation" {
+  description = "Settings of modules/automation that the root module does not set itself; every attribute is optional and falls back to that module's default (see modules/automation/README.md). check_cdc_source: null checks a CDC source unless the baseline prepares it."
+  type = object({
+    check_cdc_source                = optional(bool)
+    kms_key_deletion_window_in_days = optional(number)
+    lambda_tracing_mode             = optional(string)
+    masking_chunk_rows              = optional(number)
+    post_process_timeout            = optional(number)
+    starter_timeout                 = optional(number)
+    state_table_deletion_protection = optional(bool)
+    test_endpoint_connections       = optional(bool)
+    watchdog_schedule_expression    = optional(string)
+  })
+  default  = {}
+  nullable = false
+}
+
 variable "automation_enabled" {
   description = "false pauses the automation: nothing starts, a run in flight is still post-processed, and the trigger is not re-armed until it is true again (see modules/automation)."
   type        = bool
@@ -34,7 +51,7 @@ variable "baseline" {
   description = "Settings of modules/baseline when create_baseline = true (ignored otherwise); every attribute is optional and falls back to that module's default. See modules/baseline/README.md."
   type = object({
     availability_zones                     = optional(list(string))
-    create_dms_iam_roles                   = optional(bool)
+    create_dms_iam_roles                   = optional(bool) # no longer supported: modules/dms-iam-roles
     deletion_protection                    = optional(bool)
     extra_table_mapping_rules              = optional(any)
     oracle_driver_layer_arn                = optional(string)
@@ -70,6 +87,11 @@ variable "baseline" {
   })
   default  = {}
   nullable = false
+
+  validation {
+    condition     = var.baseline.create_dms_iam_roles != true
+    error_message = "baseline.create_dms_iam_roles = true is no longer supported: the account-wide DMS roles (dms-vpc-role, dms-cloudwatch-logs-role) have fixed names, so two roots that both created them fought over them. Create them once per account with modules/dms-iam-roles and remove create_dms_iam_roles; roles created by an earlier version are kept in AWS and can be imported into that module (CHANGELOG.md, \"Upgrading\")."
+  }
 }
 
 variable "create_baseline" {
@@ -93,6 +115,30 @@ variable "fail_on_unmasked_columns" {
   type        = bool
   default     = false
   nullable    = false
+}
+
+variable "iam_role_path" {
+  description = "Path of every IAM role modules/automation and modules/baseline create (a landing zone may require one; modules/dms-iam-roles takes its own). Default: \"/\"."
+  type        = string
+  default     = "/"
+  nullable    = false
+
+  validation {
+    # The same rule in every module (a test keeps the patterns identical).
+    condition     = can(regex("^/([!-~]+/)?$", var.iam_role_path)) && length(var.iam_role_path) <= 512
+    error_message = "iam_role_path = \"${var.iam_role_path}\" is not an IAM path; use \"/\" or a path that begins and ends with \"/\" (printable ASCII without spaces, at most 512 characters), e.g. \"/dms/\"."
+  }
+}
+
+variable "iam_role_permissions_boundary" {
+  description = "ARN of the managed policy set as the permissions boundary of every IAM role modules/automation and modules/baseline create (a landing zone may require one; modules/dms-iam-roles takes its own). Null: no boundary."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.iam_role_permissions_boundary == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$", var.iam_role_permissions_boundary))
+    error_message = "iam_role_permissions_boundary = \"${coalesce(var.iam_role_permissions_boundary, "null")}\" is not a managed policy ARN; expected arn:<partition>:iam::<12-digit account>:policy/<path and name>, or null for no boundary."
+  }
 }
 
 variable "kms_key_arn" {
@@ -181,9 +227,22 @@ variable "masking_vpc_config" {
 }
 
 variable "name_prefix" {
-  description = "Prefix of every name. Null: \"dms\" with create_baseline, else \"dms-<task id>\"."
+  description = "Prefix of every name the modules create: lower-case letters, digits and single hyphens, starting with a letter and ending with a letter or digit; at most 45 characters with create_baseline (the longest name, the IAM role \"<name_prefix>-dms-secrets-access\", is limited to 64), 51 without. Required with create_baseline: each root in an account and region needs its own. Null without it: \"dms-<task id>\" (see modules/automation)."
   type        = string
   default     = null
+
+  validation {
+    condition     = !var.create_baseline || var.name_prefix != null
+    error_message = "name_prefix is required with create_baseline = true: every name the baseline and the automation create (IAM roles, DMS and RDS identifiers, the Lambdas, the run-state table, the KMS alias, secrets, log groups...) derives from it and must be unique in the account and region, so two roots with the same prefix (or none) would fight over them. Give each root its own, e.g. name_prefix = \"team-a-orders\"."
+  }
+
+  validation {
+    # The one naming rule of every module (modules/automation, modules/baseline; a
+    # test keeps the pattern identical), checked here so that the message points
+    # at your own line.
+    condition     = var.name_prefix == null || (can(regex("^[a-z](-?[a-z0-9])*$", var.name_prefix)) && length(coalesce(var.name_prefix, "-")) <= (var.create_baseline ? 45 : 51))
+    error_message = "name_prefix = \"${coalesce(var.name_prefix, "null")}\" (${length(coalesce(var.name_prefix, "-"))} characters) is not allowed; use lower-case letters, digits and single hyphens, starting with a letter and ending with a letter or digit, at most ${var.create_baseline ? "45 characters with create_baseline (the IAM role \"<name_prefix>-dms-secrets-access\" is limited to 64)" : "51 characters (the Lambda and IAM role \"<name_prefix>-post-process\" are limited to 64)"}. DMS and RDS identifiers take no upper case, underscore, double or trailing hyphen, and IAM does not tell names apart by case."
+  }
 }
 
 variable "notification_endpoints" {

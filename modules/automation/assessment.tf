@@ -130,10 +130,12 @@ data "aws_iam_policy_document" "assessment_assume_role" {
 resource "aws_iam_role" "assessment" {
   count = local.check_cdc_source ? 1 : 0
 
-  name               = local.assessment_role_name
-  description        = "DMS writes the premigration assessment results of task ${var.replication_task_id} to ${local.assessment_bucket_name}."
-  assume_role_policy = data.aws_iam_policy_document.assessment_assume_role.json
-  tags               = var.tags
+  name                 = local.assessment_role_name
+  path                 = var.iam_role_path
+  permissions_boundary = var.iam_role_permissions_boundary
+  description          = "DMS writes the premigration assessment results of task ${var.replication_task_id} to ${local.assessment_bucket_name}."
+  assume_role_policy   = data.aws_iam_policy_document.assessment_assume_role.json
+  tags                 = var.tags
 }
 
 # The permissions DMS's user guide lists for storing assessment results

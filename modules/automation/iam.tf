@@ -20,10 +20,12 @@ data "aws_iam_policy_document" "lambda_assume_role" {
 ################################################################################
 
 resource "aws_iam_role" "starter" {
-  name               = local.starter_function_name
-  description        = "Starter Lambda of DMS task ${var.replication_task_id}."
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume_role.json
-  tags               = var.tags
+  name                 = local.starter_function_name
+  description          = "Starter Lambda of DMS task ${var.replication_task_id}."
+  path                 = var.iam_role_path
+  permissions_boundary = var.iam_role_permissions_boundary
+  assume_role_policy   = data.aws_iam_policy_document.lambda_assume_role.json
+  tags                 = var.tags
 }
 
 # What both Lambdas do alike: keep failed invocations, use a given key, write traces.
@@ -187,10 +189,12 @@ resource "aws_iam_role_policy" "starter" {
 ################################################################################
 
 resource "aws_iam_role" "post_process" {
-  name               = local.post_process_function_name
-  description        = "Post-process Lambda of DMS task ${var.replication_task_id}."
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume_role.json
-  tags               = var.tags
+  name                 = local.post_process_function_name
+  description          = "Post-process Lambda of DMS task ${var.replication_task_id}."
+  path                 = var.iam_role_path
+  permissions_boundary = var.iam_role_permissions_boundary
+  assume_role_policy   = data.aws_iam_policy_document.lambda_assume_role.json
+  tags                 = var.tags
 }
 
 data "aws_iam_policy_document" "post_process" {

@@ -51,7 +51,9 @@ locals {
 
   # Every derived name is the prefix plus one of these suffixes; the longest
   # suffix decides the prefix limit (64 - 13 = 51, checked in variables.tf).
-  name_prefix                = coalesce(var.name_prefix, substr("dms-${var.replication_task_id}", 0, 51))
+  # The default follows the same rule: a task identifier in lower case (IAM
+  # does not tell role names apart by case), cut without a trailing hyphen.
+  name_prefix                = coalesce(var.name_prefix, lower(trimsuffix(substr("dms-${var.replication_task_id}", 0, 51), "-")))
   event_rule_name            = "${local.name_prefix}-trigger"
   watchdog_rule_name         = "${local.name_prefix}-watchdog"
   starter_function_name      = "${local.name_prefix}-starter"
@@ -86,8 +88,8 @@ locals {
 
   account_root_arn = "arn:${local.task_partition}:iam::${local.task_account_id}:root"
   role_arns = {
-    starter      = "arn:${local.task_partition}:iam::${local.task_account_id}:role/${local.starter_function_name}"
-    post_process = "arn:${local.task_partition}:iam::${local.task_account_id}:role/${local.post_process_function_name}"
+    starter      = "arn:${local.task_partition}:iam::${local.task_account_id}:role${var.iam_role_path}${local.starter_function_name}"
+    post_process = "arn:${local.task_partition}:iam::${local.task_account_id}:role${var.iam_role_path}${local.post_process_function_name}"
   }
 
   log_group_arns = {
@@ -107,8 +109,9 @@ locals {
   assessment_bucket_name = "dms-assessments-${local.task_account_id}-${local.task_region}-${substr(md5(local.name_prefix), 0, 8)}"
   assessment_bucket_arn  = "arn:${local.task_partition}:s3:::${local.assessment_bucket_name}"
   assessment_role_name   = "${local.name_prefix}-assessment"
-  assessment_role_arn    = "arn:${local.task_partition}:iam::${local.task_account_id}:role/${local.assessment_role_name}"
-  assessment_runs_arn    = "arn:${format(local._arn_prefix, "dms")}:assessment-run:*"
+  # A role's ARN holds its path (which begins and ends with "/").
+  assessment_role_arn = "arn:${local.task_partition}:iam::${local.task_account_id}:role${var.iam_role_path}${local.assessment_role_name}"
+  assessment_runs_arn = "arn:${format(local._arn_prefix, "dms")}:assessment-run:*"
 
   lambda_environment = {
     REPLICATION_TASK_ARN        = var.replication_task_arn

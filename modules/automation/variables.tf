@@ -36,6 +36,30 @@ variable "fail_on_unmasked_columns" {
   nullable    = false
 }
 
+variable "iam_role_path" {
+  description = "Path of every IAM role the module creates (a landing zone may require one). Default: \"/\"."
+  type        = string
+  default     = "/"
+  nullable    = false
+
+  validation {
+    # The same rule in every module (a test keeps the patterns identical).
+    condition     = can(regex("^/([!-~]+/)?$", var.iam_role_path)) && length(var.iam_role_path) <= 512
+    error_message = "iam_role_path = \"${var.iam_role_path}\" is not an IAM path; use \"/\" or a path that begins and ends with \"/\" (printable ASCII without spaces, at most 512 characters), e.g. \"/dms/\"."
+  }
+}
+
+variable "iam_role_permissions_boundary" {
+  description = "ARN of the managed policy set as the permissions boundary of every IAM role the module creates (a landing zone may require one). Null: no boundary."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.iam_role_permissions_boundary == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$", var.iam_role_permissions_boundary))
+    error_message = "iam_role_permissions_boundary = \"${coalesce(var.iam_role_permissions_boundary, "null")}\" is not a managed policy ARN; expected arn:<partition>:iam::<12-digit account>:policy/<path and name>, or null for no boundary."
+  }
+}
+
 variable "kms_key_arn" {
   description = "Customer managed KMS key ARN for the SNS topic, the Lambda environment, the log groups and the dead-letter queue; its key policy must admit DMS, CloudWatch Logs, SNS and EventBridge as the README lists. Null: the module creates a key for the topic, the Lambda environment and the log groups (kms_key_arn output), and the dead-letter queue uses SQS-managed encryption."
   type        = string
@@ -253,13 +277,15 @@ variable "migration_refresh_type" {
 }
 
 variable "name_prefix" {
-  description = "Prefix of every name the module creates (1-51 letters, digits, hyphens, underscores, so that the longest derived name fits in 64 characters). Null: \"dms-<replication_task_id>\", cut to 51 characters."
+  description = "Prefix of every name the module creates: lower-case letters, digits and single hyphens, starting with a letter and ending with a letter or digit, at most 51 characters (the longest derived names, the Lambda and IAM role \"<name_prefix>-post-process\", are limited to 64). Every module of this repository takes the same rule. Null: \"dms-<replication_task_id>\" in lower case, cut to 51 characters."
   type        = string
   default     = null
 
   validation {
-    condition     = var.name_prefix == null || can(regex("^[A-Za-z0-9_-]{1,51}$", var.name_prefix))
-    error_message = "name_prefix = \"${coalesce(var.name_prefix, "null")}\" is not allowed; use 1-51 letters, digits, hyphens or underscores (Lambda, IAM role and EventBridge rule names are at most 64 characters and the longest suffix is \"-post-process\"), or null."
+    # The one naming rule of every module (modules/baseline, the root module; a test
+    # keeps the pattern identical): what Lambda, IAM, DMS and RDS names all accept.
+    condition     = var.name_prefix == null || (can(regex("^[a-z](-?[a-z0-9])*$", var.name_prefix)) && length(coalesce(var.name_prefix, "-")) <= 51)
+    error_message = "name_prefix = \"${coalesce(var.name_prefix, "null")}\" (${length(coalesce(var.name_prefix, "-"))} characters) is not allowed; use lower-case letters, digits and single hyphens, starting with a letter and ending with a letter or digit, at most 51 characters (Lambda and IAM role names are at most 64 characters and the longest suffix is \"-post-process\"; IAM does not tell names apart by case), or null."
   }
 }
 

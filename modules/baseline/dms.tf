@@ -8,9 +8,6 @@ resource "aws_dms_replication_subnet_group" "this" {
   subnet_ids                           = local.subnet_ids
 
   tags = local.tags
-
-  # DMS checks dms-vpc-role when the subnet group is created.
-  depends_on = [aws_iam_role_policy_attachment.dms_vpc]
 }
 
 resource "aws_dms_replication_instance" "this" {
@@ -29,13 +26,6 @@ resource "aws_dms_replication_instance" "this" {
   apply_immediately          = true
 
   tags = local.tags
-
-  # The well-known race: a replication instance created before the account-wide
-  # roles' policies are attached fails (or cannot write logs).
-  depends_on = [
-    aws_iam_role_policy_attachment.dms_vpc,
-    aws_iam_role_policy_attachment.dms_cloudwatch_logs,
-  ]
 
   lifecycle {
     precondition {

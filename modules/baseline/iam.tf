@@ -1,50 +1,42 @@
 ################################################################################
-# Account-wide roles DMS requires (fixed names, once per account)
+# The account-wide roles DMS requires (dms-vpc-role, dms-cloudwatch-logs-role)
+# are no longer created here: their names are fixed, so two configurations that
+# both created them fought over them. modules/dms-iam-roles creates them, once
+# per account. Roles an earlier version created stay in AWS: Terraform forgets
+# them instead of destroying them (every replication instance of the account
+# needs them), and they can be imported into that module (CHANGELOG.md).
 ################################################################################
 
-data "aws_iam_policy_document" "dms_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
+removed {
+  from = aws_iam_role.dms_vpc
 
-    principals {
-      type        = "Service"
-      identifiers = ["dms.amazonaws.com"]
-    }
+  lifecycle {
+    destroy = false
   }
 }
 
-resource "aws_iam_role" "dms_vpc" {
-  count = var.create_dms_iam_roles ? 1 : 0
+removed {
+  from = aws_iam_role_policy_attachment.dms_vpc
 
-  name               = "dms-vpc-role"
-  description        = "Lets DMS manage the network interfaces of replication instances"
-  assume_role_policy = data.aws_iam_policy_document.dms_assume.json
-
-  tags = local.tags
+  lifecycle {
+    destroy = false
+  }
 }
 
-resource "aws_iam_role_policy_attachment" "dms_vpc" {
-  count = var.create_dms_iam_roles ? 1 : 0
+removed {
+  from = aws_iam_role.dms_cloudwatch_logs
 
-  role       = aws_iam_role.dms_vpc[0].name
-  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonDMSVPCManagementRole"
+  lifecycle {
+    destroy = false
+  }
 }
 
-resource "aws_iam_role" "dms_cloudwatch_logs" {
-  count = var.create_dms_iam_roles ? 1 : 0
+removed {
+  from = aws_iam_role_policy_attachment.dms_cloudwatch_logs
 
-  name               = "dms-cloudwatch-logs-role"
-  description        = "Lets DMS write replication task logs to CloudWatch Logs"
-  assume_role_policy = data.aws_iam_policy_document.dms_assume.json
-
-  tags = local.tags
-}
-
-resource "aws_iam_role_policy_attachment" "dms_cloudwatch_logs" {
-  count = var.create_dms_iam_roles ? 1 : 0
-
-  role       = aws_iam_role.dms_cloudwatch_logs[0].name
-  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonDMSCloudWatchLogsRole"
+  lifecycle {
+    destroy = false
+  }
 }
 
 ################################################################################
@@ -87,9 +79,11 @@ data "aws_iam_policy_document" "secrets_access" {
 }
 
 resource "aws_iam_role" "secrets_access" {
-  name               = "${var.name_prefix}-dms-secrets-access"
-  description        = "Lets the DMS endpoints read the source and target credentials from Secrets Manager"
-  assume_role_policy = data.aws_iam_policy_document.secrets_access_assume.json
+  name                 = "${var.name_prefix}-dms-secrets-access"
+  path                 = var.iam_role_path
+  permissions_boundary = var.iam_role_permissions_boundary
+  description          = "Lets the DMS endpoints read the source and target credentials from Secrets Manager"
+  assume_role_policy   = data.aws_iam_policy_document.secrets_access_assume.json
 
   tags = local.tags
 }

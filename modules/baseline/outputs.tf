@@ -3,6 +3,21 @@ output "cdc_source_prepared" {
   value       = local.prepare_databases && try(local.prepare_input.source.cdc, false)
 }
 
+output "iam_role_arns" {
+  description = "ARNs of the IAM roles the module creates: secrets_access (the DMS endpoints'), prepare_databases (null when the preparation does not run)."
+  value = {
+    secrets_access    = aws_iam_role.secrets_access.arn
+    prepare_databases = try(aws_iam_role.prepare_databases[0].arn, null)
+  }
+}
+
+output "log_group_names" {
+  description = "CloudWatch log groups the module creates: prepare_databases (null when the preparation does not run)."
+  value = {
+    prepare_databases = try(aws_cloudwatch_log_group.prepare_databases[0].name, null)
+  }
+}
+
 output "main_route_table_id" {
   description = "Route table of the private subnets this module creates with the VPC (the VPC's main route table; null with your own vpc_id): where gateway endpoints are routed."
   value       = local.create_vpc ? aws_vpc.this[0].main_route_table_id : null
@@ -21,6 +36,11 @@ output "prepared_databases" {
 output "replication_instance_arn" {
   description = "ARN of the DMS replication instance."
   value       = aws_dms_replication_instance.this.replication_instance_arn
+}
+
+output "replication_instance_id" {
+  description = "Identifier of the DMS replication instance (the ReplicationInstanceIdentifier dimension of its CloudWatch metrics)."
+  value       = aws_dms_replication_instance.this.replication_instance_id
 }
 
 output "replication_task_arn" {

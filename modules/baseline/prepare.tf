@@ -215,9 +215,11 @@ data "aws_iam_policy_document" "prepare_databases_assume" {
 resource "aws_iam_role" "prepare_databases" {
   count = local.prepare_databases ? 1 : 0
 
-  name               = "${var.name_prefix}-prepare-databases"
-  description        = "Database preparation function: reads the master secrets, writes the DMS secrets"
-  assume_role_policy = data.aws_iam_policy_document.prepare_databases_assume.json
+  name                 = "${var.name_prefix}-prepare-databases"
+  path                 = var.iam_role_path
+  permissions_boundary = var.iam_role_permissions_boundary
+  description          = "Database preparation function: reads the master secrets, writes the DMS secrets"
+  assume_role_policy   = data.aws_iam_policy_document.prepare_databases_assume.json
 
   tags = local.tags
 }

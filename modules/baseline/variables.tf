@@ -1,6 +1,20 @@
 ################################################################################
-# Inputs, in alphabetical order. Every input has a working default.
+# Inputs: the required name_prefix first, then alphabetically; every other input
+# has a working default.
 ################################################################################
+
+variable "name_prefix" {
+  description = "Prefix of every name this module gives (DMS and RDS identifiers, IAM roles, the preparation function, secrets, security groups): lower-case letters, digits and single hyphens, starting with a letter and ending with a letter or digit, at most 45 characters (the longest derived name, the IAM role \"<name_prefix>-dms-secrets-access\", is limited to 64). Required: these names are unique per account and region, so each baseline in an account needs its own prefix."
+  type        = string
+  nullable    = false
+
+  validation {
+    # The one naming rule of every module (modules/automation, the root module; a
+    # test keeps the pattern identical).
+    condition     = can(regex("^[a-z](-?[a-z0-9])*$", var.name_prefix)) && length(var.name_prefix) <= 45
+    error_message = "name_prefix = \"${var.name_prefix}\" (${length(var.name_prefix)} characters) is not allowed; use lower-case letters, digits and single hyphens, starting with a letter and ending with a letter or digit, at most 45 characters (DMS and RDS identifiers take no upper case, underscore, double or trailing hyphen; the longest derived name, \"<name_prefix>-dms-secrets-access\", is an IAM role name of at most 64 characters)."
+  }
+}
 
 variable "availability_zones" {
   description = "Two (or more) availability zones for the subnets this module creates. Empty: the region's \"a\" and \"b\" zones (no API call). Ignored when vpc_id is given."
@@ -15,10 +29,15 @@ variable "availability_zones" {
 }
 
 variable "create_dms_iam_roles" {
-  description = "Create the account-wide roles DMS requires (dms-vpc-role, dms-cloudwatch-logs-role). They have fixed names and exist once per account: enable this in one configuration only."
+  description = "No longer supported: the account-wide roles DMS requires (dms-vpc-role, dms-cloudwatch-logs-role) have fixed names, so two configurations that both created them fought over them. Create them once per account with modules/dms-iam-roles; true is refused (CHANGELOG.md, \"Upgrading\", keeps roles this module created)."
   type        = bool
   default     = false
   nullable    = false
+
+  validation {
+    condition     = !var.create_dms_iam_roles
+    error_message = "create_dms_iam_roles = true is no longer supported: modules/baseline does not create the account-wide DMS roles any more (their names are fixed, so two configurations fought over them). Create them once per account with modules/dms-iam-roles, and remove create_dms_iam_roles; roles created by an earlier version are kept in AWS and can be imported into that module (CHANGELOG.md, \"Upgrading\")."
+  }
 }
 
 variable "deletion_protection" {
@@ -44,6 +63,30 @@ variable "extra_table_mapping_rules" {
       contains(["selection", "transformation", "table-settings"], try(rule["rule-type"], ""))
     ])
     error_message = "extra_table_mapping_rules must be a list of DMS table-mapping rule objects (or JSON of one), each with \"rule-type\" set to selection, transformation or table-settings."
+  }
+}
+
+variable "iam_role_path" {
+  description = "Path of every IAM role the module creates (a landing zone may require one). Default: \"/\"."
+  type        = string
+  default     = "/"
+  nullable    = false
+
+  validation {
+    # The same rule in every module (a test keeps the patterns identical).
+    condition     = can(regex("^/([!-~]+/)?$", var.iam_role_path)) && length(var.iam_role_path) <= 512
+    error_message = "iam_role_path = \"${var.iam_role_path}\" is not an IAM path; use \"/\" or a path that begins and ends with \"/\" (printable ASCII without spaces, at most 512 characters), e.g. \"/dms/\"."
+  }
+}
+
+variable "iam_role_permissions_boundary" {
+  description = "ARN of the managed policy set as the permissions boundary of every IAM role the module creates (a landing zone may require one). Null: no boundary."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.iam_role_permissions_boundary == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$", var.iam_role_permissions_boundary))
+    error_message = "iam_role_permissions_boundary = \"${coalesce(var.iam_role_permissions_boundary, "null")}\" is not a managed policy ARN; expected arn:<partition>:iam::<12-digit account>:policy/<path and name>, or null for no boundary."
   }
 }
 
@@ -100,18 +143,6 @@ variable "migration_refresh_type" {
   validation {
     condition     = contains(["full-load", "full-load-and-cdc", "cdc"], var.migration_refresh_type)
     error_message = "migration_refresh_type must be one of full-load, full-load-and-cdc, cdc; got \"${var.migration_refresh_type}\"."
-  }
-}
-
-variable "name_prefix" {
-  description = "Prefix of every name this module gives (lower-case letters, digits and single hyphens, starting with a letter, at most 40 characters)."
-  type        = string
-  default     = "dms"
-  nullable    = false
-
-  validation {
-    condition     = can(regex("^[a-z]([a-z0-9]|-[a-z0-9]){0,39}$", var.name_prefix))
-    error_message = "name_prefix must start with a lower-case letter, hold only lower-case letters, digits and single hyphens, not end with a hyphen, and have at most 40 characters; got \"${var.name_prefix}\"."
   }
 }
 

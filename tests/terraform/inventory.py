@@ -67,7 +67,7 @@ KEEP: dict[str, tuple[str, ...]] = {
         "server_side_encryption",
         "point_in_time_recovery",
     ),
-    "aws_iam_role": ("name",),
+    "aws_iam_role": ("name", "path", "permissions_boundary"),
     "aws_lambda_function": (
         "function_name",
         "handler",

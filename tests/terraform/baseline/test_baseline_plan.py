@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import hcl2
 import pytest
 
 from tests import tf
@@ -85,29 +86,24 @@ def test_defaults_create_network_databases_and_task(default_plan: Any) -> None:
     assert default_plan.outputs["replication_task_id"] == "dms-task"
 
 
-def test_account_wide_dms_roles_only_when_asked(default_plan: Any) -> None:
+def test_account_wide_dms_roles_are_never_created_here(default_plan: Any) -> None:
+    # dms-vpc-role and dms-cloudwatch-logs-role live in modules/dms-iam-roles (once per account).
+    roles = {v["name"] for v in of_type(planned(default_plan), "aws_iam_role").values()}
+    assert roles == {"dms-dms-secrets-access", "dms-prepare-databases"}
     assert not of_type(planned(default_plan), "aws_iam_role_policy_attachment")
-    resources = planned(baseline_plan("account-roles"))
-    roles = {v["name"] for v in of_type(resources, "aws_iam_role").values()}
-    assert {"dms-vpc-role", "dms-cloudwatch-logs-role"} <= roles
-    policies = {
-        v["policy_arn"].rsplit("/", 1)[1]
-        for v in of_type(resources, "aws_iam_role_policy_attachment").values()
-    }
-    assert policies == {"AmazonDMSVPCManagementRole", "AmazonDMSCloudWatchLogsRole"}
 
 
-def test_replication_instance_waits_for_the_account_roles(default_plan: Any) -> None:
-    config = default_plan._raw["configuration"]["root_module"]["module_calls"]["baseline"]["module"]
-    by_address = {r["address"]: r for r in config["resources"]}
-    depends = set(by_address["aws_dms_replication_instance.this"].get("depends_on", []))
-    assert depends == {
+def test_roles_an_earlier_version_created_are_forgotten_not_destroyed() -> None:
+    # Every replication instance of the account needs them: an upgrade must not delete them.
+    with tf.repo_path("modules/baseline/iam.tf").open() as handle:
+        removed = hcl2.load(handle).get("removed", [])
+    forgotten = {block["from"].strip("${}") for block in removed if not block["lifecycle"][0]["destroy"]}
+    assert forgotten == {
+        "aws_iam_role.dms_vpc",
         "aws_iam_role_policy_attachment.dms_vpc",
+        "aws_iam_role.dms_cloudwatch_logs",
         "aws_iam_role_policy_attachment.dms_cloudwatch_logs",
     }
-    assert "aws_iam_role_policy_attachment.dms_vpc" in by_address[
-        "aws_dms_replication_subnet_group.this"
-    ].get("depends_on", [])
 
 
 def test_storage_is_encrypted_and_nothing_is_public(default_plan: Any) -> None:
@@ -308,7 +304,14 @@ def test_given_availability_zones_are_used() -> None:
         ),
         ({"migration_refresh_type": "full"}, 'must be one of full-load, full-load-and-cdc, cdc; got "full"'),
         ({"availability_zones": ["eu-west-1a"]}, "availability_zones must list at least two zones"),
-        ({"name_prefix": "Bad_Name"}, "name_prefix must start with a lower-case letter"),
+        (
+            {"name_prefix": "Bad_Name"},
+            'name_prefix = "Bad_Name" (8 characters) is not allowed; use lower-case letters, digits',
+        ),
+        # The regular expression alone let 79 characters through (one "-x" pair counted once).
+        ({"name_prefix": "a" + "-b" * 23}, "(47 characters) is not allowed"),
+        ({"name_prefix": "team--a"}, "single hyphens"),
+        ({"create_dms_iam_roles": True}, "Create them once per account with modules/dms-iam-roles"),
         (
             {"table_selection": [{"schema": "HR", "action": "skip"}]},
             "action must be include, exclude or explicit",
@@ -638,7 +641,6 @@ EXTRA_RULES = [MASK_RULE, {**MASK_RULE, "rule-name": "mask-phone"}]
 # Every input set a test plans, by name.
 VARIANTS: dict[str, dict[str, Any]] = {
     "defaults": {},
-    "account-roles": {"create_dms_iam_roles": True},
     "given-secrets-and-key": {
         "source_dms_secret_arn": DMS_SECRET.format("source"),
         "target_dms_secret_arn": DMS_SECRET.format("target"),

@@ -1,2 +1,3 @@
 # The root module creating the baseline, with only the required inputs.
 create_baseline = true
+name_prefix     = "dms"

@@ -205,7 +205,7 @@ def test_baseline_with_only_the_required_inputs_is_ready_for_a_real_account() ->
 
 # Every input set a test plans, by name.
 VARIANTS: dict[str, dict[str, Any]] = {
-    "baseline": {"create_baseline": True, "table_selection": [{"schema": "HR"}]},
+    "baseline": {"create_baseline": True, "name_prefix": "dms", "table_selection": [{"schema": "HR"}]},
     "existing-task": {
         "replication_task_arn": TASK_ARN,
         "replication_task_id": "orders-task",
@@ -215,12 +215,14 @@ VARIANTS: dict[str, dict[str, Any]] = {
     },
     "baseline-cdc": {
         "create_baseline": True,
+        "name_prefix": "dms",
         "migration_refresh_indicator": "data-migration",
         "migration_refresh_type": "cdc",
         "schedule_or_one_time": "one-time",
     },
     "baseline-cdc-own-source-user": {
         "create_baseline": True,
+        "name_prefix": "dms",
         "migration_refresh_indicator": "data-migration",
         "migration_refresh_type": "cdc",
         "schedule_or_one_time": "one-time",
@@ -230,6 +232,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     },
     "baseline-masking": {
         "create_baseline": True,
+        "name_prefix": "dms",
         "table_selection": [{"schema": "HR"}],
         "masking_rules": [
             {
@@ -243,7 +246,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
             {"schema": "HR", "table": "EMPLOYEES", "column": "EMAIL", "strategy": "fake_email"},
         ],
     },
-    "baseline-required-only": {"create_baseline": True},
+    "baseline-required-only": {"create_baseline": True, "name_prefix": "dms"},
 }
 
 
@@ -265,6 +268,8 @@ ROOT_SET = {
     "kms_key_arn": "${var.kms_key_arn}",
     "migration_refresh_type": "${var.migration_refresh_type}",
     "table_selection": "${var.table_selection}",
+    "iam_role_path": "${var.iam_role_path}",
+    "iam_role_permissions_boundary": "${var.iam_role_permissions_boundary}",
 }
 COMPUTED = {
     "extra_table_mapping_rules",

@@ -1,0 +1,2 @@
+# A path must begin and end with a slash.
+iam_role_path = "dms"
