@@ -24,7 +24,7 @@ SHARED_VPC = {
     "subnet_ids": ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"],
 }
 AFTER_LOAD_RULES = [
-    {"schema": "HR", "table": "EMPLOYEES", "column": "SSN", "strategy": "hash", "where": "dms"},
+    {"schema": "HR", "table": "EMPLOYEES", "column": "SSN", "strategy": "mask_digits", "where": "dms"},
     {"schema": "HR", "table": "EMPLOYEES", "column": "EMAIL", "strategy": "fake_email"},
 ]
 TASK_ARN = "arn:aws:dms:eu-west-1:123456789012:task:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
