@@ -237,6 +237,12 @@ variable "table_selection" {
     })), [])
   }))
   default = null
+
+  validation {
+    # The baseline's own check, repeated here so that the refusal points at this input.
+    condition     = alltrue([for rule in(var.table_selection == null ? [] : var.table_selection) : try(trimspace(rule.schema), "") != "" && try(trimspace(rule.table), "") != ""])
+    error_message = "table_selection needs a schema and a table name (or a % pattern) in every rule; empty in: ${join(", ", [for i, rule in(var.table_selection == null ? [] : var.table_selection) : "[${i}] schema = ${jsonencode(rule.schema)}, table = ${jsonencode(rule.table)}" if try(trimspace(rule.schema), "") == "" || try(trimspace(rule.table), "") == ""])}. Use % for every schema or table, e.g. { schema = \"HR\", table = \"%\" }."
+  }
 }
 
 variable "tags" {
