@@ -91,6 +91,14 @@ variable "oracle_driver_layer_arn" {
     condition     = var.oracle_driver_layer_arn == null || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", var.oracle_driver_layer_arn))
     error_message = "oracle_driver_layer_arn = \"${coalesce(var.oracle_driver_layer_arn, "null")}\" is not a Lambda layer version ARN; expected arn:<partition>:lambda:<region>:<12-digit account>:layer:<name>:<version>, or null."
   }
+
+  validation {
+    # The preparation function creates the DMS user on the Oracle source (prepare.tf) whenever
+    # it runs and the source's DMS secret is the module's; without the driver it fails on
+    # apply, after the databases exist.
+    condition     = var.oracle_driver_layer_arn != null || !var.prepare_databases || var.source_dms_secret_arn != null
+    error_message = "oracle_driver_layer_arn is null, but the database preparation (prepare_databases = true) creates the DMS user on the Oracle source and needs python-oracledb: give oracle_driver_layer_arn (the root module: baseline.oracle_driver_layer_arn), a Lambda layer version with python-oracledb for Python 3.12 x86_64 (see modules/baseline/README.md, \"Credentials DMS reads\"); or source_dms_secret_arn, the secret of a DMS user you created on the source yourself; or prepare_databases = false and write the DMS secrets yourself."
+  }
 }
 
 variable "prepare_databases" {

@@ -496,7 +496,7 @@ def test_the_preparation_function_runs_on_apply_in_the_network_with_least_privil
     assert function["handler"] == "dms_automation.db_prep.handler"
     assert function["runtime"] == "python3.12"
     assert function.get("environment") in (None, [])  # nothing to leak
-    assert function["layers"] in (None, [])
+    assert function["layers"] == [FIXTURE_LAYER_ARN]
     invocation = resources["aws_lambda_invocation.prepare_databases[0]"]
     assert invocation["triggers"]["sides"] == "source,target"
     assert invocation["triggers"]["source_cdc"] == "false"  # full-load: no CDC preparation
@@ -553,6 +553,7 @@ def test_without_preparation_the_containers_stay_for_you_to_fill() -> None:
 DMS_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dms/{}-AbCdEf"
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 LAYER_ARN = "arn:aws:lambda:eu-west-1:123456789012:layer:oracledb:3"
+FIXTURE_LAYER_ARN = "arn:aws:lambda:eu-west-1:123456789012:layer:python-oracledb:1"  # the fixture's default
 SUBNETS = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
 SELECTION = [
     {"schema": "HR", "table": "EMP%"},
