@@ -29,6 +29,7 @@ module "baseline" {
   replication_instance_engine_version    = var.baseline.replication_instance_engine_version
   replication_instance_multi_az          = var.baseline.replication_instance_multi_az
   replication_task_settings_json         = var.baseline.replication_task_settings_json
+  secret_recovery_window_in_days         = var.baseline.secret_recovery_window_in_days
   skip_final_snapshot                    = var.baseline.skip_final_snapshot
   source_allocated_storage               = var.baseline.source_allocated_storage
   source_database_name                   = var.baseline.source_database_name

@@ -45,6 +45,7 @@ variable "baseline" {
     replication_instance_engine_version    = optional(string)
     replication_instance_multi_az          = optional(bool)
     replication_task_settings_json         = optional(string)
+    secret_recovery_window_in_days         = optional(number)
     skip_final_snapshot                    = optional(bool)
     source_allocated_storage               = optional(number)
     source_database_name                   = optional(string)

@@ -65,7 +65,7 @@ resource "aws_secretsmanager_secret" "dms_source" {
   name                    = "${var.name_prefix}-dms-source"
   description             = "Credentials of the DMS user on the source Oracle database (written by the preparation function)"
   kms_key_id              = var.kms_key_arn
-  recovery_window_in_days = 7
+  recovery_window_in_days = var.secret_recovery_window_in_days
 
   tags = local.tags
 }
@@ -78,7 +78,7 @@ resource "aws_secretsmanager_secret" "dms_target" {
   name                    = "${var.name_prefix}-dms-target"
   description             = "Credentials of the DMS user on the target Aurora MySQL cluster (written by the preparation function)"
   kms_key_id              = var.kms_key_arn
-  recovery_window_in_days = 7
+  recovery_window_in_days = var.secret_recovery_window_in_days
 
   tags = local.tags
 }

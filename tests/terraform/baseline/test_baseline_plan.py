@@ -632,9 +632,28 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "table_selection": [{"schema": "HR"}, {"schema": "SALES", "table": "ORDERS"}],
     },
     "no-preparation": {"prepare_databases": False},
+    "no-final-snapshot": {"skip_final_snapshot": True},
 }
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_plan_matches_inventory(case: Case) -> None:
     assert_case(case)
+
+
+def test_an_environment_can_be_created_again_under_the_same_name(default_plan: Any) -> None:
+    """No name outlives a destroy: the DMS secrets are deleted at once, the final snapshots are
+    named per creation (a UUID drawn once and kept in state, so no plan changes them)."""
+    resources = planned(default_plan)
+    for secret in ("aws_secretsmanager_secret.dms_source[0]", "aws_secretsmanager_secret.dms_target[0]"):
+        assert resources[secret]["recovery_window_in_days"] == 0
+    assert resources["terraform_data.final_snapshot_suffix[0]"]["triggers_replace"] == ["dms"]
+    for database in ("aws_db_instance.source", "aws_rds_cluster.target"):
+        assert unknown(default_plan, database)["final_snapshot_identifier"] is True
+        assert "terraform_data.final_snapshot_suffix[0].id" in _references(
+            default_plan, database, "final_snapshot_identifier"
+        ) or "local.final_snapshot_suffix" in _references(default_plan, database, "final_snapshot_identifier")
+    # Without final snapshots there is no suffix to draw.
+    kept = planned(baseline_plan("no-final-snapshot"))
+    assert "terraform_data.final_snapshot_suffix[0]" not in kept
+    assert kept["aws_db_instance.source"]["final_snapshot_identifier"] is None
