@@ -223,6 +223,13 @@ module "automation" {
   # bring, your own source DMS user, prepare_databases = false) is checked before
   # the task's first start.
   check_cdc_source = var.create_baseline ? !module.baseline[0].cdc_source_prepared : true
+  # The starter may test the connections of the created task's endpoints and instance
+  # only; a task you bring: see modules/automation's task_resource_arns.
+  task_resource_arns = var.create_baseline ? {
+    replication_instance_arn = module.baseline[0].replication_instance_arn
+    source_endpoint_arn      = module.baseline[0].source_endpoint_arn
+    target_endpoint_arn      = module.baseline[0].target_endpoint_arn
+  } : null
 
   name_prefix            = local.name_prefix
   tags                   = var.tags
