@@ -151,13 +151,15 @@ resource "aws_vpc_security_group_egress_rule" "masking_to_aws_apis" {
   tags              = var.tags
 }
 
+# Its own name: the baseline's "<prefix>-vpc-endpoints" group (Secrets Manager) is in the same
+# VPC, and a group name is unique per VPC (InvalidGroup.Duplicate).
 resource "aws_security_group" "vpc_endpoints" {
   count = local.create_masking_vpc_endpoints ? 1 : 0
 
-  name        = "${local.name_prefix}-vpc-endpoints"
+  name        = "${local.name_prefix}-masking-endpoints"
   description = "Interface endpoints of the AWS APIs: HTTPS from the post-process Lambda only"
   vpc_id      = module.baseline[0].vpc_id
-  tags        = merge(var.tags, { Name = "${local.name_prefix}-vpc-endpoints" })
+  tags        = merge(var.tags, { Name = "${local.name_prefix}-masking-endpoints" })
 }
 
 resource "aws_vpc_security_group_ingress_rule" "vpc_endpoints_from_masking" {
