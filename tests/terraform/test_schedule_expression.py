@@ -20,7 +20,10 @@ import pytest
 
 from tests.tf import env, repo_path
 
-RULE_FILES = (repo_path("schedule_expression.tf"), repo_path("modules", "automation", "schedule_expression.tf"))
+RULE_FILES = (
+    repo_path("schedule_expression.tf"),
+    repo_path("modules", "automation", "schedule_expression.tf"),
+)
 
 ACCEPTED = (
     # The pages' own examples.
@@ -101,7 +104,11 @@ def test_every_schedule_input_uses_the_rule() -> None:
     }
     for path, names in inputs.items():
         with repo_path(path).open() as handle:
-            variables = {name.strip('"'): body for block in hcl2.load(handle)["variable"] for name, body in block.items()}
+            variables = {
+                name.strip('"'): body
+                for block in hcl2.load(handle)["variable"]
+                for name, body in block.items()
+            }
         for name in names:
             conditions = [v["condition"] for v in variables[name].get("validation", [])]
             assert any(f"local.schedule_expression_pattern, var.{name}" in c for c in conditions), (
@@ -120,7 +127,13 @@ def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bool]:
     )
     query = "jsonencode([for e in local.cases : can(regex(local.schedule_expression_pattern, e))])\n"
     result = subprocess.run(
-        ["terraform", "console"], input=query, cwd=workdir, env={**os.environ, **env()}, capture_output=True, text=True, check=True
+        ["terraform", "console"],
+        input=query,
+        cwd=workdir,
+        env={**os.environ, **env()},
+        capture_output=True,
+        text=True,
+        check=True,
     )
     answers = json.loads(json.loads(result.stdout.strip()))
     return dict(zip(expressions, answers, strict=True))
