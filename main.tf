@@ -33,6 +33,7 @@ module "baseline" {
   replication_instance_engine_version    = var.baseline.replication_instance_engine_version
   replication_instance_multi_az          = var.baseline.replication_instance_multi_az
   replication_task_settings_json         = var.baseline.replication_task_settings_json
+  secret_recovery_window_in_days         = var.baseline.secret_recovery_window_in_days
   skip_final_snapshot                    = var.baseline.skip_final_snapshot
   source_allocated_storage               = var.baseline.source_allocated_storage
   source_database_name                   = var.baseline.source_database_name
@@ -155,13 +156,15 @@ resource "aws_vpc_security_group_egress_rule" "masking_to_aws_apis" {
   tags              = var.tags
 }
 
+# Its own name: the baseline's "<prefix>-vpc-endpoints" group (Secrets Manager) is in the same
+# VPC, and a group name is unique per VPC (InvalidGroup.Duplicate).
 resource "aws_security_group" "vpc_endpoints" {
   count = local.create_masking_vpc_endpoints ? 1 : 0
 
-  name        = "${local.name_prefix}-vpc-endpoints"
+  name        = "${local.name_prefix}-masking-endpoints"
   description = "Interface endpoints of the AWS APIs: HTTPS from the post-process Lambda only"
   vpc_id      = module.baseline[0].vpc_id
-  tags        = merge(var.tags, { Name = "${local.name_prefix}-vpc-endpoints" })
+  tags        = merge(var.tags, { Name = "${local.name_prefix}-masking-endpoints" })
 }
 
 resource "aws_vpc_security_group_ingress_rule" "vpc_endpoints_from_masking" {
@@ -243,6 +246,13 @@ module "automation" {
   state_table_deletion_protection = var.automation.state_table_deletion_protection
   test_endpoint_connections       = var.automation.test_endpoint_connections
   watchdog_schedule_expression    = var.automation.watchdog_schedule_expression
+  # The starter may test the connections of the created task's endpoints and instance
+  # only; a task you bring: see modules/automation's task_resource_arns.
+  task_resource_arns = var.create_baseline ? {
+    replication_instance_arn = module.baseline[0].replication_instance_arn
+    source_endpoint_arn      = module.baseline[0].source_endpoint_arn
+    target_endpoint_arn      = module.baseline[0].target_endpoint_arn
+  } : null
 
   name_prefix            = local.name_prefix
   tags                   = var.tags

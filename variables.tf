@@ -62,6 +62,7 @@ variable "baseline" {
     replication_instance_engine_version    = optional(string)
     replication_instance_multi_az          = optional(bool)
     replication_task_settings_json         = optional(string)
+    secret_recovery_window_in_days         = optional(number)
     skip_final_snapshot                    = optional(bool)
     source_allocated_storage               = optional(number)
     source_database_name                   = optional(string)
@@ -297,6 +298,12 @@ variable "table_selection" {
     })), [])
   }))
   default = null
+
+  validation {
+    # The baseline's own check, repeated here so that the refusal points at this input.
+    condition     = alltrue([for rule in(var.table_selection == null ? [] : var.table_selection) : try(trimspace(rule.schema), "") != "" && try(trimspace(rule.table), "") != ""])
+    error_message = "table_selection needs a schema and a table name (or a % pattern) in every rule; empty in: ${join(", ", [for i, rule in(var.table_selection == null ? [] : var.table_selection) : "[${i}] schema = ${jsonencode(rule.schema)}, table = ${jsonencode(rule.table)}" if try(trimspace(rule.schema), "") == "" || try(trimspace(rule.table), "") == ""])}. Use % for every schema or table, e.g. { schema = \"HR\", table = \"%\" }."
+  }
 }
 
 variable "tags" {

@@ -5,9 +5,8 @@ variable "create_dms_iam_roles" {
 }
 
 variable "oracle_driver_layer_arn" {
-  description = "Lambda layer version with python-oracledb (Python 3.12, x86_64) for the baseline's database preparation function (it creates the DMS user on the Oracle source); required to apply, not to plan."
+  description = "Lambda layer version with python-oracledb (Python 3.12, x86_64) for the baseline's database preparation function (it creates the DMS user on the Oracle source); a plan without it is refused."
   type        = string
-  default     = null
 }
 
 variable "region" {

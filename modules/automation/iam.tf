@@ -103,11 +103,13 @@ data "aws_iam_policy_document" "starter" {
     for_each = var.test_endpoint_connections ? [1] : []
     content {
       sid = "TestConnections"
-      # TestConnection requires an endpoint and a replication instance resource;
-      # the task's own are only known at run time, so the grant covers those of
-      # the task's account and region.
+      # TestConnection authorizes against the endpoint and the replication instance it
+      # names. With task_resource_arns (the root module passes the baseline's), exactly
+      # this task's two endpoints and its instance; without it they are only known at
+      # run time (nothing may call AWS at plan time), so the grant falls back to the
+      # endpoints and instances of the task's account and region.
       actions   = ["dms:TestConnection"]
-      resources = [local.dms_endpoint_arns_pattern, local.dms_instance_arns_pattern]
+      resources = local.test_connection_arns
     }
   }
 
@@ -138,8 +140,9 @@ data "aws_iam_policy_document" "starter" {
   }
 
   # The CDC source check (assessment.tf). Resource types from the Service
-  # Authorization Reference for DMS: StartReplicationTaskAssessmentRun takes the
-  # task; the three reads take the task (and the task's assessment runs).
+  # Authorization Reference for DMS: StartReplicationTaskAssessmentRun and
+  # DescribeApplicableIndividualAssessments name the task; the two list calls
+  # name no resource (below).
   dynamic "statement" {
     for_each = local.check_cdc_source ? [1] : []
     content {
@@ -152,13 +155,30 @@ data "aws_iam_policy_document" "starter" {
   dynamic "statement" {
     for_each = local.check_cdc_source ? [1] : []
     content {
-      sid = "ReadThisTaskAssessments"
+      sid       = "ReadThisTaskApplicableAssessments"
+      actions   = ["dms:DescribeApplicableIndividualAssessments"]
+      resources = [var.replication_task_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.check_cdc_source ? [1] : []
+    content {
+      sid = "ListAssessmentRuns"
+      # These two calls carry filters only (the task's ARN is a filter value, not a
+      # resource of the request: API_DescribeReplicationTaskAssessmentRuns and
+      # API_DescribeReplicationTaskIndividualAssessments in the DMS API reference), so
+      # IAM has no resource to match a scoped statement against: the Service Authorization
+      # Reference lists only optional resource types for them ("Actions, resources, and
+      # condition keys for AWS Database Migration Service",
+      # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsdatabasemigrationservice.html),
+      # and a grant on the task and its runs is refused (AccessDenied). They read
+      # assessment metadata only; "*" here, as for DescribeReplicationTasks.
       actions = [
-        "dms:DescribeApplicableIndividualAssessments",
         "dms:DescribeReplicationTaskAssessmentRuns",
         "dms:DescribeReplicationTaskIndividualAssessments",
       ]
-      resources = [var.replication_task_arn, local.assessment_runs_arn]
+      resources = ["*"]
     }
   }
 

@@ -80,6 +80,12 @@ locals {
   # replication instances of the task's account and region.
   dms_endpoint_arns_pattern = "arn:${format(local._arn_prefix, "dms")}:endpoint:*"
   dms_instance_arns_pattern = "arn:${format(local._arn_prefix, "dms")}:rep:*"
+  # What the starter may TestConnection: this task's endpoints and instance when given.
+  test_connection_arns = (
+    var.task_resource_arns == null
+    ? [local.dms_endpoint_arns_pattern, local.dms_instance_arns_pattern]
+    : [var.task_resource_arns.source_endpoint_arn, var.task_resource_arns.target_endpoint_arn, var.task_resource_arns.replication_instance_arn]
+  )
 
   # The module's own KMS key unless one is given; its ARN is known after apply.
   create_kms_key = var.kms_key_arn == null

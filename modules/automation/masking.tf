@@ -18,7 +18,10 @@ resource "aws_secretsmanager_secret" "masking_key" {
   name        = local.masking_key_secret_name
   description = "HMAC key of the hash and fake_email masking rules of DMS task ${var.replication_task_id}; written by its post-process Lambda on first use."
   kms_key_id  = local.kms_key_arn
-  tags        = var.tags
+  # 0 by default: an environment destroyed and created again under the same name
+  # finds the name free (see secret_recovery_window_in_days).
+  recovery_window_in_days = var.secret_recovery_window_in_days
+  tags                    = var.tags
 }
 
 ################################################################################

@@ -374,6 +374,18 @@ variable "schedule_or_one_time" {
   }
 }
 
+variable "secret_recovery_window_in_days" {
+  description = "Days Secrets Manager keeps the masking key secret this module creates after a destroy before deleting it for good: 0 deletes it at once, so the environment can be destroyed and created again under the same name straight away (a secret scheduled for deletion keeps its name taken); 7-30 keeps a window to restore the key (then a re-creation under the same name fails until the window ends, or until you restore the secret and import it). Default 0: the key is this module's own and generated again on first use, and every refresh masks every table again, so a new key changes masked values from the next run on only."
+  type        = number
+  default     = 0
+  nullable    = false
+
+  validation {
+    condition     = var.secret_recovery_window_in_days == 0 || (var.secret_recovery_window_in_days >= 7 && var.secret_recovery_window_in_days <= 30 && floor(var.secret_recovery_window_in_days) == var.secret_recovery_window_in_days)
+    error_message = "secret_recovery_window_in_days = ${var.secret_recovery_window_in_days} is not allowed; Secrets Manager takes 0 (delete at once) or a whole number of days from 7 to 30 (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html)."
+  }
+}
+
 variable "starter_timeout" {
   description = "Timeout of the starter Lambda, in seconds (1-900). Both endpoint connection tests run at once and wait at most 240 s (CONNECTION_TEST_TIMEOUT_SECONDS), and never past this timeout less 60 s, which the start keeps."
   type        = number
@@ -398,6 +410,25 @@ variable "tags" {
   type        = map(string)
   default     = {}
   nullable    = false
+}
+
+variable "task_resource_arns" {
+  description = "ARNs of the task's replication instance and its source and target endpoints, the only resources the starter may TestConnection (see test_endpoint_connections). Null: they are only known at run time, and the grant covers every DMS endpoint and replication instance of the task's account and region. The root module passes the baseline's."
+  type = object({
+    replication_instance_arn = string
+    source_endpoint_arn      = string
+    target_endpoint_arn      = string
+  })
+  default = null
+
+  validation {
+    condition = var.task_resource_arns == null || (
+      can(regex("^arn:aws[a-z-]*:dms:[a-z0-9-]+:[0-9]{12}:rep:[A-Za-z0-9-]+$", var.task_resource_arns.replication_instance_arn))
+      && can(regex("^arn:aws[a-z-]*:dms:[a-z0-9-]+:[0-9]{12}:endpoint:[A-Za-z0-9-]+$", var.task_resource_arns.source_endpoint_arn))
+      && can(regex("^arn:aws[a-z-]*:dms:[a-z0-9-]+:[0-9]{12}:endpoint:[A-Za-z0-9-]+$", var.task_resource_arns.target_endpoint_arn))
+    )
+    error_message = "task_resource_arns = ${jsonencode(var.task_resource_arns)} does not hold DMS ARNs; expected { replication_instance_arn = arn:<partition>:dms:<region>:<account>:rep:<id>, source_endpoint_arn and target_endpoint_arn = arn:<partition>:dms:<region>:<account>:endpoint:<id> }, or null."
+  }
 }
 
 variable "test_endpoint_connections" {

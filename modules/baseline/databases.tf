@@ -10,6 +10,21 @@ resource "aws_db_subnet_group" "this" {
   tags = local.tags
 }
 
+# A final snapshot's identifier must be new in the account and region, and a fixed one
+# ("<prefix>-source-final") would refuse the second destroy of an environment created again
+# under the same name. The suffix is drawn once per creation: terraform_data's id is a random
+# UUID chosen when it is created and kept in state, so every later plan shows the same
+# identifier (no churn), and it is drawn again only with the databases' names.
+resource "terraform_data" "final_snapshot_suffix" {
+  count = var.skip_final_snapshot ? 0 : 1
+
+  triggers_replace = [var.name_prefix]
+}
+
+locals {
+  final_snapshot_suffix = var.skip_final_snapshot ? null : substr(terraform_data.final_snapshot_suffix[0].id, 0, 8)
+}
+
 resource "aws_db_instance" "source" {
   #checkov:skip=CKV_AWS_157:A migration or refresh source for lower environments; Multi-AZ doubles its cost for no gain to a restartable copy.
   #checkov:skip=CKV_AWS_353:Performance Insights is a tuning choice for the database owner, not needed to migrate.
@@ -47,7 +62,7 @@ resource "aws_db_instance" "source" {
   enabled_cloudwatch_logs_exports = ["alert", "audit", "listener", "trace"]
   deletion_protection             = var.deletion_protection
   skip_final_snapshot             = var.skip_final_snapshot
-  final_snapshot_identifier       = var.skip_final_snapshot ? null : "${var.name_prefix}-source-final"
+  final_snapshot_identifier       = var.skip_final_snapshot ? null : "${var.name_prefix}-source-final-${local.final_snapshot_suffix}"
 
   tags = merge(local.tags, { Name = "${var.name_prefix}-source" })
 }
@@ -82,7 +97,7 @@ resource "aws_rds_cluster" "target" {
   enabled_cloudwatch_logs_exports     = ["audit", "error", "general", "slowquery"]
   deletion_protection                 = var.deletion_protection
   skip_final_snapshot                 = var.skip_final_snapshot
-  final_snapshot_identifier           = var.skip_final_snapshot ? null : "${var.name_prefix}-target-final"
+  final_snapshot_identifier           = var.skip_final_snapshot ? null : "${var.name_prefix}-target-final-${local.final_snapshot_suffix}"
 
   tags = merge(local.tags, { Name = "${var.name_prefix}-target" })
 }

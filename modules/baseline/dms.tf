@@ -28,6 +28,17 @@ resource "aws_dms_replication_instance" "this" {
   tags = local.tags
 
   lifecycle {
+    # With auto_minor_version_upgrade, DMS applies minor engine upgrades itself during the
+    # maintenance window (AutoMinorVersionUpgrade, ModifyReplicationInstance in the DMS API
+    # reference, https://docs.aws.amazon.com/dms/latest/APIReference/API_ModifyReplicationInstance.html;
+    # "Modifying a replication instance",
+    # https://docs.aws.amazon.com/dms/latest/userguide/CHAP_ReplicationInstance.Modifying.html):
+    # a plan that compared the pin with the upgraded instance would try to set the older
+    # version back, a downgrade. The version given is the one the instance is
+    # created with (a floor AWS only raises); a later upgrade is made on the instance
+    # (README, "Engine version").
+    ignore_changes = [engine_version]
+
     precondition {
       condition     = !local.dms_masking || local.engine_version_supports_masking
       error_message = "replication_instance_engine_version = \"${coalesce(var.replication_instance_engine_version, "null")}\" is too old for the task's DMS data-masking rules, which DMS applies from engine 3.5.4 on; give 3.5.4 or later, or null (3.5.4 is then used), or apply those rules after the load (where = \"after_load\")."

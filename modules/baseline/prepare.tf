@@ -24,7 +24,6 @@ locals {
   create_masking_user = var.masking_user != null && var.prepare_databases
   prepare_databases   = var.prepare_databases && (local.create_source_dms_secret || local.create_target_dms_secret || local.create_masking_user)
   # Every secret this file creates can be restored for a week after a destroy.
-  secret_recovery_window_in_days = 7
 
   # Target schemas the DMS user may write: the exact schema names the selection
   # includes (DMS names a MySQL target's schemas after the source's); with a
@@ -78,7 +77,7 @@ resource "aws_secretsmanager_secret" "dms_source" {
   name                    = "${var.name_prefix}-dms-source"
   description             = "Credentials of the DMS user on the source Oracle database (written by the preparation function)"
   kms_key_id              = var.kms_key_arn
-  recovery_window_in_days = local.secret_recovery_window_in_days
+  recovery_window_in_days = var.secret_recovery_window_in_days
 
   tags = local.tags
 }
@@ -91,7 +90,7 @@ resource "aws_secretsmanager_secret" "dms_target" {
   name                    = "${var.name_prefix}-dms-target"
   description             = "Credentials of the DMS user on the target Aurora MySQL cluster (written by the preparation function)"
   kms_key_id              = var.kms_key_arn
-  recovery_window_in_days = local.secret_recovery_window_in_days
+  recovery_window_in_days = var.secret_recovery_window_in_days
 
   tags = local.tags
 }
@@ -104,7 +103,7 @@ resource "aws_secretsmanager_secret" "masking" {
   name                    = "${var.name_prefix}-masking"
   description             = "Credentials of the user after-load masking connects as on the target Aurora MySQL cluster (written by the preparation function)"
   kms_key_id              = var.kms_key_arn
-  recovery_window_in_days = local.secret_recovery_window_in_days
+  recovery_window_in_days = var.secret_recovery_window_in_days
 
   tags = local.tags
 }

@@ -147,13 +147,21 @@ variable "migration_refresh_type" {
 }
 
 variable "oracle_driver_layer_arn" {
-  description = "ARN of a Lambda layer version with python-oracledb (thin mode, Python 3.12, x86_64) for the preparation function's Oracle side; the module's package does not ship the driver (its wheels are platform builds). Not needed when source_dms_secret_arn is given or prepare_databases = false."
+  description = "ARN of a Lambda layer version with python-oracledb (thin mode, Python 3.12, x86_64) for the preparation function's Oracle side; the module's package does not ship the driver (its wheels are platform builds). Required unless source_dms_secret_arn is given or prepare_databases = false: a plan without it is refused."
   type        = string
   default     = null
 
   validation {
     condition     = var.oracle_driver_layer_arn == null || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", var.oracle_driver_layer_arn))
     error_message = "oracle_driver_layer_arn = \"${coalesce(var.oracle_driver_layer_arn, "null")}\" is not a Lambda layer version ARN; expected arn:<partition>:lambda:<region>:<12-digit account>:layer:<name>:<version>, or null."
+  }
+
+  validation {
+    # The preparation function creates the DMS user on the Oracle source (prepare.tf) whenever
+    # it runs and the source's DMS secret is the module's; without the driver it fails on
+    # apply, after the databases exist.
+    condition     = var.oracle_driver_layer_arn != null || !var.prepare_databases || var.source_dms_secret_arn != null
+    error_message = "oracle_driver_layer_arn is null, but the database preparation (prepare_databases = true) creates the DMS user on the Oracle source and needs python-oracledb: give oracle_driver_layer_arn (the root module: baseline.oracle_driver_layer_arn), a Lambda layer version with python-oracledb for Python 3.12 x86_64 (see modules/baseline/README.md, \"Credentials DMS reads\"); or source_dms_secret_arn, the secret of a DMS user you created on the source yourself; or prepare_databases = false and write the DMS secrets yourself."
   }
 }
 
@@ -201,7 +209,7 @@ variable "replication_instance_class" {
 }
 
 variable "replication_instance_engine_version" {
-  description = "DMS engine version of the replication instance (major.minor.patch, e.g. 3.5.4). Null: the DMS default, or 3.5.4 when the table mappings hold DMS data-masking rules (DMS applies them from 3.5.4 on)."
+  description = "DMS engine version the replication instance is created with (major.minor.patch, e.g. 3.5.4). Null: the DMS default, or 3.5.4 when the table mappings hold DMS data-masking rules (DMS applies them from 3.5.4 on). Terraform then leaves the version to DMS: minor upgrades AWS applies cause no change in later plans, and changing this value does not upgrade an existing instance (see README, \"Engine version\")."
   type        = string
   default     = null
 
@@ -226,6 +234,18 @@ variable "replication_task_settings_json" {
   validation {
     condition     = var.replication_task_settings_json == null || can(jsondecode(var.replication_task_settings_json))
     error_message = "replication_task_settings_json must be a JSON document (use jsonencode({...})) or null."
+  }
+}
+
+variable "secret_recovery_window_in_days" {
+  description = "Days Secrets Manager keeps the DMS secrets this module creates (the DMS users' credentials the preparation function writes) after a destroy before deleting it for good: 0 deletes it at once, so the environment can be destroyed and created again under the same name straight away (a secret scheduled for deletion keeps its name taken); 7-30 keeps a window to restore them (then a re-creation under the same name fails until the window ends). Default 0: the preparation function sets a new password and writes the secret again on every apply that re-creates them, so there is nothing to recover."
+  type        = number
+  default     = 0
+  nullable    = false
+
+  validation {
+    condition     = var.secret_recovery_window_in_days == 0 || (var.secret_recovery_window_in_days >= 7 && var.secret_recovery_window_in_days <= 30 && floor(var.secret_recovery_window_in_days) == var.secret_recovery_window_in_days)
+    error_message = "secret_recovery_window_in_days = ${var.secret_recovery_window_in_days} is not allowed; Secrets Manager takes 0 (delete at once) or a whole number of days from 7 to 30 (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html)."
   }
 }
 
@@ -384,6 +404,14 @@ variable "table_selection" {
   }))
   default  = [{ schema = "%", table = "%", action = "include" }]
   nullable = false
+
+  validation {
+    # A DMS selection rule's object-locator names a schema and a table, or a pattern with %
+    # (https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Tasks.CustomizingTasks.TableMapping.SelectionTransformation.Selections.html);
+    # an empty name is no name of either.
+    condition     = alltrue([for rule in var.table_selection : try(trimspace(rule.schema), "") != "" && try(trimspace(rule.table), "") != ""])
+    error_message = "table_selection needs a schema and a table name (or a % pattern) in every rule; empty in: ${join(", ", [for i, rule in var.table_selection : "[${i}] schema = ${jsonencode(rule.schema)}, table = ${jsonencode(rule.table)}" if try(trimspace(rule.schema), "") == "" || try(trimspace(rule.table), "") == ""])}. Use % for every schema or table, e.g. { schema = \"HR\", table = \"%\" }."
+  }
 
   validation {
     condition     = alltrue([for rule in var.table_selection : contains(["include", "exclude", "explicit"], rule.action)])

@@ -3,13 +3,16 @@
 A plan cannot show what only an apply does: an argument the API rejects, a dependency race, an
 attribute read back differently from what was sent (a perpetual diff). This test starts its own
 emulator on a free port, applies tests/e2e/fixtures/root_local (the root module with
-create_baseline = true), checks that a second plan shows no changes, destroys the stack, checks
-that nothing is left in the emulator and stops it. Terraform's data directory and state live in a
+create_baseline = true and after-load masking), moves the replication instance's engine up as
+an automatic minor upgrade would, checks that a second plan shows no changes, destroys the stack
+(final snapshots under names unique to the creation), checks that nothing is left in the emulator
+and stops it. Terraform's data directory and state live in a
 temporary directory. It takes a few minutes, most of it the AWS provider's own waits (RDS, DMS).
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -120,12 +123,46 @@ def test_root_module_with_baseline_applies_replans_clean_and_destroys(
         secret = _client(emulator, "secretsmanager").describe_secret(SecretId=outputs["target_secret_arn"])
         assert secret["ARN"] == outputs["target_secret_arn"]
 
+        # After-load masking: the post-process Lambda reads the target's RDS-managed secret.
+        function = _client(emulator, "lambda").get_function_configuration(
+            FunctionName=outputs["post_process_function_name"]
+        )
+        masking_secret = function["Environment"]["Variables"]["MASKING_SECRET_ARN"]
+        assert ":secret:rds!cluster-" in masking_secret
+        assert function["VpcConfig"]["SubnetIds"]
+
+        # Day two: DMS applies a minor engine upgrade itself (auto_minor_version_upgrade).
+        dms = _client(emulator, "dms")
+        dms.modify_replication_instance(
+            ReplicationInstanceArn=outputs["replication_instance_arn"],
+            EngineVersion="3.5.4",
+            ApplyImmediately=True,
+        )
+        instance = dms.describe_replication_instances(
+            Filters=[{"Name": "replication-instance-arn", "Values": [outputs["replication_instance_arn"]]}]
+        )["ReplicationInstances"][0]
+        assert instance["EngineVersion"] == "3.5.4"
+
         replan = _timed(timings, "re-plan", lambda: terraform.plan(output=True, tf_vars=tf_vars, state=state))
         changes = _pending_changes(replan)
         assert not changes, "a second plan after apply shows changes:\n  " + "\n  ".join(changes)
 
         _timed(timings, "destroy", lambda: terraform.destroy(tf_vars=tf_vars, state=state))
         assert _left_in_emulator(emulator) == {}
+        # The final snapshots carry the creation's suffix, so a stack created again under the
+        # same name can be destroyed again.
+        rds = _client(emulator, "rds")
+        snapshots = [
+            s["DBSnapshotIdentifier"] for s in rds.describe_db_snapshots(SnapshotType="manual")["DBSnapshots"]
+        ]
+        cluster_snapshots = [
+            s["DBClusterSnapshotIdentifier"]
+            for s in rds.describe_db_cluster_snapshots(SnapshotType="manual")["DBClusterSnapshots"]
+        ]
+        assert [re.sub("[0-9a-f]{8}$", "<suffix>", s) for s in snapshots] == ["e2e-source-final-<suffix>"]
+        assert [re.sub("[0-9a-f]{8}$", "<suffix>", s) for s in cluster_snapshots] == [
+            "e2e-target-final-<suffix>"
+        ]
     finally:
         summary = ", ".join(f"{step} {seconds:.0f}s" for step, seconds in timings.items())
         record_property("timings", summary)

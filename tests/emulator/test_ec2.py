@@ -71,3 +71,25 @@ def test_a_rule_without_a_description_has_none(ec2: Any) -> None:
     )["SecurityGroupRules"][0]
     described = ec2.describe_security_group_rules(SecurityGroupRuleIds=[rule["SecurityGroupRuleId"]])
     assert "Description" not in described["SecurityGroupRules"][0]
+
+
+def test_a_rule_to_a_prefix_list_keeps_its_description(ec2: Any) -> None:
+    """A DynamoDB gateway endpoint's prefix list, as the root module's masking egress uses it."""
+    vpc_id = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+    client = _group(ec2, vpc_id, "client")
+    rule = ec2.authorize_security_group_egress(
+        GroupId=client,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 443,
+                "ToPort": 443,
+                "PrefixListIds": [{"PrefixListId": "pl-6da54004", "Description": "HTTPS to DynamoDB"}],
+            }
+        ],
+    )["SecurityGroupRules"][0]
+    (described,) = ec2.describe_security_group_rules(SecurityGroupRuleIds=[rule["SecurityGroupRuleId"]])[
+        "SecurityGroupRules"
+    ]
+    assert described["PrefixListId"] == "pl-6da54004"
+    assert described["Description"] == "HTTPS to DynamoDB"

@@ -31,7 +31,12 @@ SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:qa-target-AbC
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 # Actions with no resource-level permissions (Service Authorization Reference): "*" is allowed only for them.
 KEY_VARIABLES = ("MASKING_KEY_SECRET", "MASKING_KEY_GENERATE")
-NO_RESOURCE_LEVEL = {
+# Calls that carry only filters, no resource (API reference): IAM authorizes them against "*".
+FILTER_ONLY = {
+    "dms:DescribeReplicationTaskAssessmentRuns",
+    "dms:DescribeReplicationTaskIndividualAssessments",
+}
+NO_RESOURCE_LEVEL = FILTER_ONLY | {
     "dms:DescribeReplicationTasks",
     "dms:DescribeConnections",
     "ec2:DescribeNetworkInterfaces",
@@ -178,6 +183,13 @@ def test_connection_tests_and_kms_grants_follow_the_inputs() -> None:
         "arn:aws:dms:eu-west-1:123456789012:rep:*",
     }
     assert not any(action.startswith("kms:") for action in default)
+    # Given the task's instance and endpoints (the root module passes the baseline's): those only.
+    scoped = _grants(_policies(summary_of("data-migration_full-load-and-cdc_one-time"))["starter"])
+    assert scoped["dms:TestConnection"] == {
+        "arn:aws:dms:eu-west-1:123456789012:rep:INSTANCE4DMSAUTOMATION",
+        "arn:aws:dms:eu-west-1:123456789012:endpoint:SOURCE4DMSAUTOMATION",
+        "arn:aws:dms:eu-west-1:123456789012:endpoint:TARGET4DMSAUTOMATION",
+    }
     keyed = _grants(_policies(summary_of("customer-key-alarms-notifications"))["starter"])
     assert "dms:TestConnection" not in keyed  # test_endpoint_connections = false
     assert keyed["kms:Decrypt"] == {
@@ -635,12 +647,10 @@ def test_a_cdc_task_gets_the_source_check_bucket_role_and_grants(name: str) -> N
     starter_policy = _policies(summary)["starter"]
     starter = _grants(starter_policy)
     assert starter["dms:StartReplicationTaskAssessmentRun"] == {TASK_ARN}
-    for read in (
-        "dms:DescribeApplicableIndividualAssessments",
-        "dms:DescribeReplicationTaskAssessmentRuns",
-        "dms:DescribeReplicationTaskIndividualAssessments",
-    ):
-        assert starter[read] == {TASK_ARN, ASSESSMENT_RUNS}
+    assert starter["dms:DescribeApplicableIndividualAssessments"] == {TASK_ARN}
+    # Filter-only calls: IAM authorizes them against "*" (a grant on the task is refused).
+    for read in FILTER_ONLY:
+        assert starter[read] == {"*"}
     assert starter["iam:PassRole"] == {ASSESSMENT_ROLE}
     (pass_role,) = [s for s in starter_policy["Statement"] if s["Action"] == "iam:PassRole"]
     assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "dms.amazonaws.com"}}
@@ -665,3 +675,11 @@ def test_no_source_check_for_full_load_or_when_turned_off(name: str) -> None:
     starter = _grants(_policies(summary)["starter"])
     assert not {a for a in starter if "Assessment" in a} and "iam:PassRole" not in starter
     assert "CDC_SOURCE_ASSESSMENT_BUCKET" not in _function(name, "starter")["environment"][0]["variables"]
+
+
+def test_the_masking_key_secret_leaves_its_name_free_on_destroy() -> None:
+    """Deleted without a recovery window by default: the environment can be created again at once."""
+    values = summary_of("masking-after-load")["values"]
+    assert (
+        values["module.automation.aws_secretsmanager_secret.masking_key[0]"]["recovery_window_in_days"] == 0
+    )

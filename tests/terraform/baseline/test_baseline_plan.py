@@ -509,7 +509,7 @@ def test_the_preparation_function_runs_on_apply_in_the_network_with_least_privil
     assert function["handler"] == "dms_automation.db_prep.handler"
     assert function["runtime"] == "python3.12"
     assert function.get("environment") in (None, [])  # nothing to leak
-    assert function["layers"] in (None, [])
+    assert function["layers"] == [FIXTURE_LAYER_ARN]
     invocation = resources["aws_lambda_invocation.prepare_databases[0]"]
     assert invocation["triggers"]["sides"] == "source,target"
     assert invocation["triggers"]["source_cdc"] == "false"  # full-load: no CDC preparation
@@ -606,6 +606,7 @@ def test_the_masking_user_progress_schema_is_the_engines_default() -> None:
 DMS_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dms/{}-AbCdEf"
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 LAYER_ARN = "arn:aws:lambda:eu-west-1:123456789012:layer:oracledb:3"
+FIXTURE_LAYER_ARN = "arn:aws:lambda:eu-west-1:123456789012:layer:python-oracledb:1"  # the fixture's default
 SUBNETS = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
 SELECTION = [
     {"schema": "HR", "table": "EMP%"},
@@ -688,9 +689,28 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "masking_user": {"schemas": ["HR", "HR"], "coverage_schemas": ["HR", "CRM"]},
     },
     "masking-user-no-preparation": {"prepare_databases": False, "masking_user": {"schemas": ["HR"]}},
+    "no-final-snapshot": {"skip_final_snapshot": True},
 }
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_plan_matches_inventory(case: Case) -> None:
     assert_case(case)
+
+
+def test_an_environment_can_be_created_again_under_the_same_name(default_plan: Any) -> None:
+    """No name outlives a destroy: the DMS secrets are deleted at once, the final snapshots are
+    named per creation (a UUID drawn once and kept in state, so no plan changes them)."""
+    resources = planned(default_plan)
+    for secret in ("aws_secretsmanager_secret.dms_source[0]", "aws_secretsmanager_secret.dms_target[0]"):
+        assert resources[secret]["recovery_window_in_days"] == 0
+    assert resources["terraform_data.final_snapshot_suffix[0]"]["triggers_replace"] == ["dms"]
+    for database in ("aws_db_instance.source", "aws_rds_cluster.target"):
+        assert unknown(default_plan, database)["final_snapshot_identifier"] is True
+        assert "terraform_data.final_snapshot_suffix[0].id" in _references(
+            default_plan, database, "final_snapshot_identifier"
+        ) or "local.final_snapshot_suffix" in _references(default_plan, database, "final_snapshot_identifier")
+    # Without final snapshots there is no suffix to draw.
+    kept = planned(baseline_plan("no-final-snapshot"))
+    assert "terraform_data.final_snapshot_suffix[0]" not in kept
+    assert kept["aws_db_instance.source"]["final_snapshot_identifier"] is None

@@ -22,8 +22,19 @@ def _resources(module: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 @functools.cache
 def _plans() -> dict[str, Any]:
-    # One plan of a configuration calling every example once, as written (no inputs).
-    return tf.plan_calls({name: (f"examples/{name}", "") for name in EXAMPLES})
+    # One plan of a configuration calling every example once, as written: no inputs but the
+    # required ones (the examples with the baseline need the Oracle driver's layer).
+    return tf.plan_calls({name: (f"examples/{name}", _required_inputs(name)) for name in EXAMPLES})
+
+
+LAYER_ARN = "arn:aws:lambda:eu-west-1:123456789012:layer:python-oracledb:1"
+
+
+def _required_inputs(name: str) -> str:
+    variables = tf.repo_path("examples", name, "variables.tf")
+    if variables.is_file() and 'variable "oracle_driver_layer_arn"' in variables.read_text():
+        return f"oracle_driver_layer_arn = {tf.hcl_value(LAYER_ARN)}"
+    return ""
 
 
 def example_plan(name: str) -> Any:

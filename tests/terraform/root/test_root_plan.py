@@ -298,3 +298,110 @@ def test_every_baseline_input_is_wired_once_from_the_root_baseline_object() -> N
     assert from_object | set(ROOT_SET) | COMPUTED == variables
     # Every attribute of the root's object reaches the module (the computed ones through a local).
     assert attributes - from_object <= COMPUTED, attributes - from_object - COMPUTED
+
+
+# Names AWS keeps unique, by resource type: the attribute that holds the name and the scope
+# within which a second one is refused. Security groups: per VPC ("InvalidGroup.Duplicate");
+# RDS DB instances and Aurora cluster instances share one identifier space; every other name
+# is unique per account and region (IAM: per account; S3: everywhere).
+UNIQUE_NAMES: dict[str, tuple[str, str]] = {
+    "aws_security_group": ("name", "vpc"),
+    "aws_iam_role": ("name", "iam"),
+    "aws_iam_policy": ("name", "iam"),
+    "aws_lambda_function": ("function_name", "lambda"),
+    "aws_cloudwatch_log_group": ("name", "log group"),
+    "aws_cloudwatch_log_metric_filter": ("name", "log group"),
+    "aws_cloudwatch_metric_alarm": ("alarm_name", "alarm"),
+    "aws_cloudwatch_event_rule": ("name", "event bus"),
+    "aws_sns_topic": ("name", "sns"),
+    "aws_sqs_queue": ("name", "sqs"),
+    "aws_dynamodb_table": ("name", "dynamodb"),
+    "aws_secretsmanager_secret": ("name", "secretsmanager"),
+    "aws_ssm_parameter": ("name", "ssm"),
+    "aws_kms_alias": ("name", "kms alias"),
+    "aws_s3_bucket": ("bucket", "s3"),
+    "aws_db_instance": ("identifier", "rds instance"),
+    "aws_rds_cluster_instance": ("identifier", "rds instance"),
+    "aws_rds_cluster": ("cluster_identifier", "rds cluster"),
+    "aws_db_subnet_group": ("name", "rds subnet group"),
+    "aws_dms_replication_instance": ("replication_instance_id", "dms instance"),
+    "aws_dms_replication_subnet_group": ("replication_subnet_group_id", "dms subnet group"),
+    "aws_dms_endpoint": ("endpoint_id", "dms endpoint"),
+    "aws_dms_replication_task": ("replication_task_id", "dms task"),
+    "aws_dms_event_subscription": ("name", "dms event subscription"),
+}
+# Types whose resources carry no name AWS keeps unique (or one AWS generates).
+UNNAMED = {
+    "aws_cloudwatch_event_target",
+    "aws_default_security_group",  # the VPC's own default group, adopted, not created
+    "aws_iam_role_policy",
+    "aws_iam_role_policy_attachment",
+    "aws_kms_key",
+    "aws_lambda_invocation",
+    "aws_lambda_permission",
+    "aws_route_table",
+    "aws_sns_topic_policy",
+    "aws_sns_topic_subscription",
+    "aws_sqs_queue_policy",
+    "aws_subnet",
+    "aws_vpc",
+    "aws_vpc_endpoint",
+    "aws_vpc_security_group_egress_rule",
+    "aws_vpc_security_group_ingress_rule",
+    "aws_lambda_function_event_invoke_config",
+    "aws_s3_bucket_public_access_block",
+    "aws_s3_bucket_server_side_encryption_configuration",
+    "aws_s3_bucket_versioning",
+    "aws_s3_bucket_lifecycle_configuration",
+    "aws_s3_bucket_policy",
+    "terraform_data",
+}
+
+
+def _taken_twice(plan: Any) -> list[str]:
+    seen: dict[tuple[str, str, str], str] = {}
+    twice = []
+    for address, change in plan.resource_changes.items():
+        if change.get("mode", "managed") != "managed" or "create" not in change["change"]["actions"]:
+            continue
+        kind = change["type"]
+        assert kind in UNIQUE_NAMES or kind in UNNAMED, (
+            f"{address}: is {kind}'s name unique per VPC, account or region? Add it to UNIQUE_NAMES or UNNAMED"
+        )
+        if kind not in UNIQUE_NAMES:
+            continue
+        attribute, scope = UNIQUE_NAMES[kind]
+        after = change["change"]["after"]
+        name = after.get(attribute)
+        assert name, f"{address}: {attribute} is not known at plan time"
+        if kind == "aws_security_group":
+            # Every group of this root is in one VPC (the baseline's, unknown until apply).
+            scope = f"vpc {after.get('vpc_id') or 'of the baseline'}"
+        elif kind == "aws_cloudwatch_log_metric_filter":
+            scope = f"log group {after.get('log_group_name')}"
+        elif kind == "aws_cloudwatch_event_rule":
+            scope = f"event bus {after.get('event_bus_name') or 'default'}"
+        key = (scope, kind if scope != "rds instance" else scope, name)
+        if key in seen:
+            twice.append(f"{name!r} ({scope}): {seen[key]} and {address}")
+        seen[key] = address
+    return twice
+
+
+@pytest.mark.parametrize("name", ["baseline-masking", "baseline", "baseline-cdc"])
+def test_no_name_aws_keeps_unique_is_taken_twice(name: str) -> None:
+    """Root + baseline (+ after-load masking): every name AWS refuses a second time is planned once."""
+    twice = _taken_twice(root_plan(name))
+    assert not twice, "names AWS would refuse the second time:\n  " + "\n  ".join(twice)
+
+
+def test_the_starter_may_test_only_the_created_tasks_connections() -> None:
+    """With the baseline, the automation gets the task's instance and endpoints (known after apply)."""
+    configuration = root_plan("baseline")._raw["configuration"]["root_module"]
+    automation = configuration["module_calls"]["dms_automation"]["module"]["module_calls"]["automation"]
+    references = set(automation["expressions"]["task_resource_arns"]["references"])
+    assert {
+        "module.baseline[0].replication_instance_arn",
+        "module.baseline[0].source_endpoint_arn",
+        "module.baseline[0].target_endpoint_arn",
+    } <= references
