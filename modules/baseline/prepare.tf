@@ -17,18 +17,13 @@
 
 locals {
   create_source_dms_secret = var.source_dms_secret_arn == null
-  create_target_dms_secret = var.target_dms_secret_arn == null
+  create_target_dms_secret = var.create_target && var.target_dms_secret_arn == null
   prepare_databases        = var.prepare_databases && (local.create_source_dms_secret || local.create_target_dms_secret)
 
   # Target schemas the DMS user may write: the exact schema names the selection
   # includes (DMS names a MySQL target's schemas after the source's); with a
   # pattern or an expert document they are not known, and the grant is on *.*.
-  _included_schemas = [for rule in var.table_selection : rule.schema if rule.action != "exclude"]
-  target_schemas = (
-    var.table_mappings_json == null && length([for s in local._included_schemas : s if strcontains(s, "%")]) == 0
-    ? distinct(local._included_schemas)
-    : []
-  )
+  target_schemas = module.table_mappings.target_schemas
 
   # The account, from an ARN AWS gives (no caller-identity lookup).
   _account_id                    = split(":", aws_iam_role.secrets_access.arn)[4]
@@ -37,9 +32,9 @@ locals {
 
   prepare_input = {
     target = local.create_target_dms_secret ? {
-      master_secret_arn = aws_rds_cluster.target.master_user_secret[0].secret_arn
+      master_secret_arn = aws_rds_cluster.target[0].master_user_secret[0].secret_arn
       dms_secret_arn    = aws_secretsmanager_secret.dms_target[0].arn
-      host              = aws_rds_cluster.target.endpoint
+      host              = aws_rds_cluster.target[0].endpoint
       port              = local.target_port
       dbname            = var.target_database_name
       username          = var.target_dms_username
@@ -112,14 +107,14 @@ resource "aws_vpc_security_group_egress_rule" "prepare_to_source" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "prepare_to_target" {
-  count = local.prepare_databases ? 1 : 0
+  count = local.prepare_databases && var.create_target ? 1 : 0
 
   security_group_id            = aws_security_group.prepare_databases[0].id
   description                  = "MySQL port of the target"
   ip_protocol                  = "tcp"
   from_port                    = local.target_port
   to_port                      = local.target_port
-  referenced_security_group_id = aws_security_group.target.id
+  referenced_security_group_id = aws_security_group.target[0].id
 
   tags = local.tags
 }
@@ -152,9 +147,9 @@ resource "aws_vpc_security_group_ingress_rule" "source_from_prepare" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "target_from_prepare" {
-  count = local.prepare_databases ? 1 : 0
+  count = local.prepare_databases && var.create_target ? 1 : 0
 
-  security_group_id            = aws_security_group.target.id
+  security_group_id            = aws_security_group.target[0].id
   description                  = "MySQL from the database preparation function"
   ip_protocol                  = "tcp"
   from_port                    = local.target_port
@@ -210,7 +205,7 @@ data "aws_iam_policy_document" "prepare_databases" {
     actions = ["secretsmanager:GetSecretValue"]
     resources = compact([
       local.create_source_dms_secret ? aws_db_instance.source.master_user_secret[0].secret_arn : "",
-      local.create_target_dms_secret ? aws_rds_cluster.target.master_user_secret[0].secret_arn : "",
+      local.create_target_dms_secret ? aws_rds_cluster.target[0].master_user_secret[0].secret_arn : "",
     ])
   }
 
