@@ -26,6 +26,7 @@ from scripts.emulator import Emulator
 from scripts.stack import REGION, Combination, EmulatedStack
 from scripts.tfcli import ROOT
 from tests import tf
+from tests.e2e.test_root_apply import _pending_changes
 
 pytestmark = pytest.mark.slow
 
@@ -141,6 +142,11 @@ def test_every_environment_starts_finishes_and_rearms(
         _timed(timings, "apply", lambda: terraform.apply(tf_vars=tf_vars, state=state, parallelism="30"))
         environments = terraform.output(state=state)["environments"]
         assert sorted(environments) == sorted(ENVIRONMENTS)
+
+        # A second plan shows nothing to change (no attribute read back differently).
+        replan = _timed(timings, "re-plan", lambda: terraform.plan(output=True, tf_vars=tf_vars, state=state))
+        changes = _pending_changes(replan)
+        assert not changes, "a second plan after apply shows changes:\n  " + "\n  ".join(changes)
 
         # One source, one instance; each environment its own target endpoint, reading its secret.
         dms = stack.client("dms")
