@@ -15,7 +15,11 @@ module "baseline" {
   iam_role_path                 = var.iam_role_path
   iam_role_permissions_boundary = var.iam_role_permissions_boundary
 
-  masking_user            = local.after_load_masking ? { schemas = distinct([for r in var.masking_rules : r.schema if coalesce(r.where, var.masking_default_where) == "after_load"]), coverage_schemas = coalescelist(var.masking_coverage_schemas, distinct([for r in var.masking_rules : r.schema])) } : null
+  masking_user = local.after_load_masking ? { schemas = distinct([for r in var.masking_rules : r.schema if coalesce(r.where, var.masking_default_where) == "after_load"]), coverage_schemas = coalescelist(var.masking_coverage_schemas, distinct([for r in var.masking_rules : r.schema])) } : null
+  # With environments, a shared source: no target and no task of its own (environments.tf).
+  create_target = local.single_task
+  create_task   = local.single_task
+
   oracle_driver_layer_arn = var.baseline.oracle_driver_layer_arn
   prepare_databases       = var.baseline.prepare_databases
   source_dms_username     = var.baseline.source_dms_username
@@ -74,13 +78,13 @@ locals {
     var.baseline.extra_table_mapping_rules.rules,
     var.baseline.extra_table_mapping_rules,
   )
-  extra_table_mapping_rules = concat(local._user_extra_rules, module.automation.dms_transformation_rules)
+  extra_table_mapping_rules = concat(local._user_extra_rules, try(module.automation[0].dms_transformation_rules, []), local.environments_dms_rules)
 
   # Rules applied after load: the post-process Lambda masks the target, so with
   # the baseline it runs in the baseline's subnets, in a security group the
   # target admits, and reads the target's secret.
   after_load_masking           = length([for r in var.masking_rules : r if coalesce(r.where, var.masking_default_where) == "after_load"]) > 0
-  baseline_masking_network     = var.create_baseline && local.after_load_masking
+  baseline_masking_network     = var.create_baseline && local.after_load_masking && local.single_task
   create_masking_vpc_endpoints = local.baseline_masking_network && var.baseline.vpc_id == null
 
   # The AWS APIs the post-process Lambda calls from inside the VPC; Secrets
@@ -218,6 +222,7 @@ resource "aws_vpc_security_group_egress_rule" "masking_to_dynamodb" {
 
 module "automation" {
   source = "./modules/automation"
+  count  = local.single_task ? 1 : 0
 
   replication_task_arn        = local.replication_task_arn
   replication_task_id         = local.replication_task_id

@@ -1,46 +1,68 @@
 output "alarm_arns" {
-  description = "ARNs of the automation's CloudWatch alarms, by alarm (see modules/automation)."
-  value       = module.automation.alarm_arns
+  description = "ARNs of the automation's CloudWatch alarms, by alarm (see modules/automation); null with environments (see the environments output)."
+  value       = try(module.automation[0].alarm_arns, null)
 }
 
 output "alarm_names" {
   description = "Names of the automation's CloudWatch alarms, by alarm."
-  value       = module.automation.alarm_names
+  value       = try(module.automation[0].alarm_names, null)
 }
 
 output "assessment_bucket_name" {
   description = "S3 bucket of the CDC source check's assessment results, or null."
-  value       = module.automation.assessment_bucket_name
+  value       = try(module.automation[0].assessment_bucket_name, null)
 }
 
 output "dead_letter_queue_arn" {
   description = "ARN of the queue that keeps failed asynchronous Lambda invocations."
-  value       = module.automation.dead_letter_queue_arn
+  value       = try(module.automation[0].dead_letter_queue_arn, null)
 }
 
 output "dms_transformation_rules" {
   description = "DMS transformation rules of the masking rules applied by DMS (already in the created task's table mappings with create_baseline; add them to your own task otherwise)."
-  value       = module.automation.dms_transformation_rules
+  value       = try(module.automation[0].dms_transformation_rules, null)
+}
+
+output "environments" {
+  description = "Per environment (environments), what operating and wiring it needs: the task (replication_task_arn, replication_task_id), its target (target_endpoint_arn, target_secret_arn, target_cluster_endpoint: null for a target you bring) and its automation (event_rule_name, starter_function_name, post_process_function_name, state_table_name, sns_topic_arn, event_subscription_name, dead_letter_queue_arn, kms_key_arn). Empty without environments."
+  value = {
+    for key, env in module.environment : key => {
+      replication_task_arn       = env.replication_task_arn
+      replication_task_id        = env.replication_task_id
+      table_mappings             = env.table_mappings
+      target_endpoint_arn        = env.target_endpoint_arn
+      target_secret_arn          = env.target_secret_arn
+      target_cluster_endpoint    = env.target_cluster_endpoint
+      event_rule_name            = module.environment_automation[key].event_rule_name
+      event_subscription_name    = module.environment_automation[key].event_subscription_name
+      starter_function_name      = module.environment_automation[key].starter_function_name
+      post_process_function_name = module.environment_automation[key].post_process_function_name
+      state_table_name           = module.environment_automation[key].state_table_name
+      sns_topic_arn              = module.environment_automation[key].sns_topic_arn
+      dead_letter_queue_arn      = module.environment_automation[key].dead_letter_queue_arn
+      kms_key_arn                = module.environment_automation[key].kms_key_arn
+    }
+  }
 }
 
 output "event_rule_arn" {
   description = "ARN of the EventBridge rule that triggers a run."
-  value       = module.automation.event_rule_arn
+  value       = try(module.automation[0].event_rule_arn, null)
 }
 
 output "event_rule_name" {
   description = "Name of the EventBridge rule that triggers a run."
-  value       = module.automation.event_rule_name
+  value       = try(module.automation[0].event_rule_name, null)
 }
 
 output "event_subscription_name" {
   description = "Name of the DMS event subscription on the task."
-  value       = module.automation.event_subscription_name
+  value       = try(module.automation[0].event_subscription_name, null)
 }
 
 output "iam_role_arns" {
   description = "ARNs of every IAM role the modules create: the automation's (starter, post_process, assessment) and, with create_baseline, the baseline's (secrets_access, prepare_databases); null where not created."
-  value = merge(module.automation.iam_role_arns, {
+  value = merge({ starter = null, post_process = null, assessment = null }, try(module.automation[0].iam_role_arns, {}), {
     secrets_access    = try(module.baseline[0].iam_role_arns.secrets_access, null)
     prepare_databases = try(module.baseline[0].iam_role_arns.prepare_databases, null)
   })
@@ -48,34 +70,34 @@ output "iam_role_arns" {
 
 output "kms_key_arn" {
   description = "ARN of the KMS key of the automation's topic, Lambda environment and log groups (kms_key_arn as given, or the key the automation created)."
-  value       = module.automation.kms_key_arn
+  value       = try(module.automation[0].kms_key_arn, null)
 }
 
 output "log_group_names" {
   description = "CloudWatch log groups: the Lambdas' (starter, post_process) and the preparation function's (prepare_databases; null without create_baseline or its preparation)."
-  value = merge(module.automation.log_group_names, {
+  value = merge({ starter = null, post_process = null }, try(module.automation[0].log_group_names, {}), {
     prepare_databases = try(module.baseline[0].log_group_names.prepare_databases, null)
   })
 }
 
 output "masking_key_secret_arn" {
   description = "ARN of the secret holding the masking HMAC key, or null without hash or fake_email after-load rules."
-  value       = module.automation.masking_key_secret_arn
+  value       = try(module.automation[0].masking_key_secret_arn, null)
 }
 
 output "masking_rules_parameter_name" {
   description = "Name of the SSM parameter holding the after-load masking rules, or null."
-  value       = module.automation.masking_rules_parameter_name
+  value       = try(module.automation[0].masking_rules_parameter_name, null)
 }
 
 output "post_process_function_arn" {
   description = "ARN of the post-process Lambda."
-  value       = module.automation.post_process_function_arn
+  value       = try(module.automation[0].post_process_function_arn, null)
 }
 
 output "post_process_function_name" {
   description = "Name of the post-process Lambda."
-  value       = module.automation.post_process_function_name
+  value       = try(module.automation[0].post_process_function_name, null)
 }
 
 output "replication_instance_arn" {
@@ -110,7 +132,7 @@ output "security_group_ids" {
 
 output "sns_topic_arn" {
   description = "ARN of the SNS topic that carries the task's DMS events."
-  value       = module.automation.sns_topic_arn
+  value       = try(module.automation[0].sns_topic_arn, null)
 }
 
 output "source_db_instance_identifier" {
@@ -125,17 +147,17 @@ output "source_endpoint_arn" {
 
 output "starter_function_arn" {
   description = "ARN of the starter Lambda."
-  value       = module.automation.starter_function_arn
+  value       = try(module.automation[0].starter_function_arn, null)
 }
 
 output "starter_function_name" {
   description = "Name of the starter Lambda."
-  value       = module.automation.starter_function_name
+  value       = try(module.automation[0].starter_function_name, null)
 }
 
 output "state_table_name" {
   description = "Name of the DynamoDB table that keeps the automation's run state."
-  value       = module.automation.state_table_name
+  value       = try(module.automation[0].state_table_name, null)
 }
 
 output "subnet_ids" {
@@ -175,5 +197,5 @@ output "vpc_id" {
 
 output "watchdog_rule_name" {
   description = "Name of the watchdog EventBridge rule (schedule mode), or null."
-  value       = module.automation.watchdog_rule_name
+  value       = try(module.automation[0].watchdog_rule_name, null)
 }

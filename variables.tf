@@ -102,12 +102,103 @@ variable "create_baseline" {
   nullable    = false
 
   validation {
+    # With environments on shared_source instead of the baseline, the tasks are the environments'.
     condition = (
-      var.create_baseline
+      var.create_baseline || var.shared_source != null
       ? var.replication_task_arn == null && var.replication_task_id == null
       : var.replication_task_arn != null && var.replication_task_id != null
     )
-    error_message = "Give exactly one of: create_baseline = true (the module creates the DMS task), or replication_task_arn and replication_task_id (a task you already have). Got create_baseline = ${var.create_baseline}, replication_task_arn = ${var.replication_task_arn == null ? "null" : "\"${var.replication_task_arn}\""}, replication_task_id = ${var.replication_task_id == null ? "null" : "\"${var.replication_task_id}\""}."
+    error_message = "Give exactly one of: create_baseline = true (the module creates the DMS task), or replication_task_arn and replication_task_id (a task you already have). Got create_baseline = ${var.create_baseline}, replication_task_arn = ${var.replication_task_arn == null ? "null" : "\"${var.replication_task_arn}\""}, replication_task_id = ${var.replication_task_id == null ? "null" : "\"${var.replication_task_id}\""}. With environments, the shared source is create_baseline = true or shared_source, and neither replication_task_arn nor replication_task_id is given (each environment has its own task)."
+  }
+}
+
+variable "environments" {
+  description = "Environments refreshed from one shared source, by key (dev, stage, qa...): each gets its own target, DMS endpoint and task on the shared replication instance and source endpoint, and its own automation, all named \"<name_prefix>-<key>\". Every attribute is optional and falls back to the root input of the same name (mode inputs, schedule, table selection, masking, notifications); masking rules must be applied by DMS (where = \"dms\"). target: a created Aurora MySQL cluster (create = true, the default) or a database you bring (create = false, secret_arn). The shared source is the baseline's (create_baseline = true, which then creates no target and no task of its own) or shared_source. Empty: one task, as without this input."
+  type = map(object({
+    migration_refresh_indicator = optional(string)
+    migration_refresh_type      = optional(string)
+    schedule_or_one_time        = optional(string)
+    schedule_expression         = optional(string)
+    automation_enabled          = optional(bool)
+    table_selection = optional(list(object({
+      schema = string
+      table  = optional(string, "%")
+      action = optional(string, "include")
+      name   = optional(string)
+      filters = optional(list(object({
+        column = string
+        conditions = list(object({
+          operator = string
+          value    = optional(string)
+          start    = optional(string)
+          end      = optional(string)
+        }))
+      })), [])
+    })))
+    masking_rules = optional(list(object({
+      schema   = string
+      table    = string
+      column   = string
+      strategy = string
+      where    = optional(string)
+      options = optional(object({
+        salt      = optional(string)
+        keep_last = optional(number)
+        mask_char = optional(string)
+        value     = optional(string)
+        domain    = optional(string)
+      }), {})
+    })))
+    masking_default_where = optional(string)
+    notification_endpoints = optional(list(object({
+      protocol = string
+      endpoint = string
+    })))
+    alarm_sns_topic_arn            = optional(string)
+    replication_task_settings_json = optional(string)
+    tags                           = optional(map(string), {})
+    target = optional(object({
+      create          = optional(bool, true)
+      secret_arn      = optional(string)
+      engine_name     = optional(string, "aurora")
+      database_name   = optional(string, "app")
+      dms_username    = optional(string, "dms_target")
+      engine_version  = optional(string)
+      instance_class  = optional(string, "db.r6g.large")
+      master_username = optional(string, "dmsadmin")
+    }), {})
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for key in keys(var.environments) : can(regex("^[a-z]([a-z0-9]|-[a-z0-9])*$", key)) && length(coalesce(var.name_prefix, "dms")) + 1 + length(key) <= 45])
+    error_message = "environments keys become part of every name (\"<name_prefix>-<key>\", at most 45 characters): use lower-case letters, digits and single hyphens, starting with a letter; check ${join(", ", [for key in keys(var.environments) : "\"${key}\" (\"${coalesce(var.name_prefix, "dms")}-${key}\")" if !(can(regex("^[a-z]([a-z0-9]|-[a-z0-9])*$", key)) && length(coalesce(var.name_prefix, "dms")) + 1 + length(key) <= 45)])}."
+  }
+
+  validation {
+    condition     = length(var.environments) > 0 || var.shared_source == null
+    error_message = "shared_source is the source of environments: give environments too, or drop shared_source (one task: create_baseline = true, or replication_task_arn and replication_task_id)."
+  }
+
+  validation {
+    condition     = length(var.environments) == 0 || (var.create_baseline != (var.shared_source != null))
+    error_message = "environments share one source: give exactly one of create_baseline = true (the baseline creates the source and the replication instance) or shared_source (your replication instance and source endpoint). Got create_baseline = ${var.create_baseline}, shared_source ${var.shared_source == null ? "null" : "set"}."
+  }
+
+  validation {
+    condition = alltrue(flatten([
+      for key, env in var.environments : [
+        for rule in(env.masking_rules != null ? env.masking_rules : var.masking_rules) :
+        coalesce(rule.where, env.masking_default_where, var.masking_default_where) == "dms"
+      ]
+    ]))
+    error_message = "environments mask with DMS only (where = \"dms\": hash, randomize_digits, mask_digits), not after load; set where = \"dms\" (or masking_default_where = \"dms\") for: ${join(", ", flatten([for key, env in var.environments : [for rule in(env.masking_rules != null ? env.masking_rules : var.masking_rules) : "${key}: ${rule.schema}.${rule.table}.${rule.column}" if coalesce(rule.where, env.masking_default_where, var.masking_default_where) != "dms"]]))}."
+  }
+
+  validation {
+    condition     = alltrue([for key, env in var.environments : env.target.create || env.target.secret_arn != null])
+    error_message = "environments with target.create = false need target.secret_arn (the Secrets Manager secret of the target you bring: username, password, host, port); missing for: ${join(", ", [for key, env in var.environments : key if !env.target.create && env.target.secret_arn == null])}."
   }
 }
 
@@ -278,6 +369,19 @@ variable "schedule_expression" {
     condition     = can(regex(local.schedule_expression_pattern, var.schedule_expression))
     error_message = "schedule_expression = \"${var.schedule_expression}\" is not an EventBridge schedule expression; ${local.schedule_expression_allowed}."
   }
+}
+
+variable "shared_source" {
+  description = "With environments and without create_baseline: the DMS replication instance and source endpoint you already have, which every environment's task uses; for targets the environments create, also the network (vpc_id, the DB subnet group and the replication instance's security group, which the targets admit)."
+  type = object({
+    replication_instance_arn               = string
+    source_endpoint_arn                    = string
+    vpc_id                                 = optional(string)
+    db_subnet_group_name                   = optional(string)
+    replication_instance_security_group_id = optional(string)
+  })
+  default = null
+
 }
 
 variable "table_selection" {

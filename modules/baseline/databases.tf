@@ -74,6 +74,8 @@ resource "aws_db_instance" "source" {
 resource "aws_rds_cluster" "target" {
   #checkov:skip=CKV_AWS_326:Backtracking would undo refreshes and masking; a refresh reloads the target from the source.
   #checkov:skip=CKV2_AWS_8:A refreshed lower-environment copy is rebuilt from the source; automated backups (7 days) suffice.
+  count = var.create_target ? 1 : 0
+
   cluster_identifier = "${var.name_prefix}-target"
 
   engine         = "aurora-mysql"
@@ -89,7 +91,7 @@ resource "aws_rds_cluster" "target" {
 
   port                   = local.target_port
   db_subnet_group_name   = aws_db_subnet_group.this.name
-  vpc_security_group_ids = [aws_security_group.target.id]
+  vpc_security_group_ids = [aws_security_group.target[0].id]
 
   iam_database_authentication_enabled = true
   backup_retention_period             = 7
@@ -105,11 +107,13 @@ resource "aws_rds_cluster" "target" {
 resource "aws_rds_cluster_instance" "target" {
   #checkov:skip=CKV_AWS_353:Performance Insights is a tuning choice for the database owner, not needed to migrate.
   #checkov:skip=CKV_AWS_118:Enhanced monitoring needs a monitoring role outside this module's scope; CloudWatch logs are exported.
-  identifier         = "${var.name_prefix}-target-1"
-  cluster_identifier = aws_rds_cluster.target.id
+  count = var.create_target ? 1 : 0
 
-  engine         = aws_rds_cluster.target.engine
-  engine_version = aws_rds_cluster.target.engine_version
+  identifier         = "${var.name_prefix}-target-1"
+  cluster_identifier = aws_rds_cluster.target[0].id
+
+  engine         = aws_rds_cluster.target[0].engine
+  engine_version = aws_rds_cluster.target[0].engine_version
   instance_class = var.target_instance_class
 
   db_subnet_group_name       = aws_db_subnet_group.this.name
@@ -117,4 +121,16 @@ resource "aws_rds_cluster_instance" "target" {
   auto_minor_version_upgrade = true
 
   tags = merge(local.tags, { Name = "${var.name_prefix}-target-1" })
+}
+
+# create_target (a shared-source baseline creates no target) put the target's
+# resources under count; an existing target keeps its objects.
+moved {
+  from = aws_rds_cluster.target
+  to   = aws_rds_cluster.target[0]
+}
+
+moved {
+  from = aws_rds_cluster_instance.target
+  to   = aws_rds_cluster_instance.target[0]
 }

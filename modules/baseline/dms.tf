@@ -64,6 +64,8 @@ resource "aws_dms_endpoint" "source" {
 }
 
 resource "aws_dms_endpoint" "target" {
+  count = var.create_target ? 1 : 0
+
   endpoint_id   = "${var.name_prefix}-target"
   endpoint_type = "target"
   engine_name   = "aurora"
@@ -78,11 +80,13 @@ resource "aws_dms_endpoint" "target" {
 }
 
 resource "aws_dms_replication_task" "this" {
+  count = var.create_task ? 1 : 0
+
   replication_task_id       = "${var.name_prefix}-task"
   migration_type            = var.migration_refresh_type
   replication_instance_arn  = aws_dms_replication_instance.this.replication_instance_arn
   source_endpoint_arn       = aws_dms_endpoint.source.endpoint_arn
-  target_endpoint_arn       = aws_dms_endpoint.target.endpoint_arn
+  target_endpoint_arn       = aws_dms_endpoint.target[0].endpoint_arn
   table_mappings            = local.table_mappings
   replication_task_settings = var.replication_task_settings_json
 
@@ -90,4 +94,16 @@ resource "aws_dms_replication_task" "this" {
   start_replication_task = false
 
   tags = local.tags
+}
+
+# create_target and create_task (a shared-source baseline creates neither) put
+# the target endpoint and the task under count; existing objects keep their place.
+moved {
+  from = aws_dms_endpoint.target
+  to   = aws_dms_endpoint.target[0]
+}
+
+moved {
+  from = aws_dms_replication_task.this
+  to   = aws_dms_replication_task.this[0]
 }

@@ -58,7 +58,7 @@ data "aws_iam_policy_document" "secrets_access" {
   statement {
     sid       = "ReadEndpointSecrets"
     actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
-    resources = [local.source_secret_arn, local.target_secret_arn]
+    resources = compact([local.source_secret_arn, local.target_secret_arn])
   }
 
   dynamic "statement" {

@@ -33,68 +33,29 @@ locals {
 
   # The DMS users' secrets (prepare.tf), or the ones given; never the RDS-managed master secrets.
   source_secret_arn = var.source_dms_secret_arn != null ? var.source_dms_secret_arn : aws_secretsmanager_secret.dms_source[0].arn
-  target_secret_arn = var.target_dms_secret_arn != null ? var.target_dms_secret_arn : aws_secretsmanager_secret.dms_target[0].arn
+  target_secret_arn = !var.create_target ? null : var.target_dms_secret_arn != null ? var.target_dms_secret_arn : aws_secretsmanager_secret.dms_target[0].arn
 
   tags = merge(var.tags, { "dms-automation:part" = "baseline" })
 }
 
+# The task's table mappings, rendered by modules/table-mappings (shared with
+# modules/environment, so every task of the solution is rendered alike).
+module "table_mappings" {
+  source = "../table-mappings"
+
+  table_selection           = var.table_selection
+  table_mappings_json       = var.table_mappings_json
+  extra_table_mapping_rules = var.extra_table_mapping_rules
+}
+
 locals {
-  # One DMS selection rule per table_selection entry, numbered from 1 in order.
-  _selection_rules = [
-    for index, rule in var.table_selection : {
-      "rule-type"   = "selection"
-      "rule-id"     = tostring(index + 1)
-      "rule-name"   = coalesce(rule.name, "select-${index + 1}")
-      "rule-action" = rule.action
-      "object-locator" = {
-        "schema-name" = rule.schema
-        "table-name"  = rule.table
-      }
-      "filters" = [
-        for filter in rule.filters : {
-          "filter-type" = "source"
-          "column-name" = filter.column
-          "filter-conditions" = [
-            for condition in filter.conditions : {
-              for key, value in {
-                "filter-operator" = condition.operator
-                "value"           = condition.value
-                "start-value"     = condition.start
-                "end-value"       = condition.end
-              } : key => value if value != null
-            }
-          ]
-        }
-      ]
-    }
-  ]
-
-  # The expert document, when given, replaces the rendered selection rules.
-  # (Both sides go through JSON: their element types differ.)
-  _base_rules = jsondecode(coalesce(var.table_mappings_json, jsonencode({ rules = local._selection_rules }))).rules
-
-  # Extra rules (masking transformations, ...) follow, renumbered after the highest id so far.
-  _extra_rules_raw = try(
-    try(jsondecode(var.extra_table_mapping_rules).rules, jsondecode(var.extra_table_mapping_rules)),
-    var.extra_table_mapping_rules.rules,
-    var.extra_table_mapping_rules,
-  )
-  _highest_rule_id = max(0, [for rule in local._base_rules : try(tonumber(rule["rule-id"]), 0)]...)
-  _extra_rules = [
-    for index, rule in local._extra_rules_raw :
-    merge(rule, { "rule-id" = tostring(local._highest_rule_id + index + 1) })
-  ]
-
-  table_mappings = jsonencode({ rules = concat(local._base_rules, local._extra_rules) })
+  table_mappings = module.table_mappings.json
 
   # DMS applies data-masking transformation rules (rule-action data-masking-*) from
   # replication engine 3.5.4 on ("Using data masking to hide sensitive information",
   # https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Tasks.CustomizingTasks.TableMapping.SelectionTransformation.Masking.html):
   # with such a rule the engine is 3.5.4 unless a later one is given, and an earlier one is refused.
-  dms_masking = anytrue([
-    for rule in concat(local._base_rules, local._extra_rules) :
-    startswith(try(tostring(rule["rule-action"]), ""), "data-masking-")
-  ])
+  dms_masking                = module.table_mappings.has_dms_masking_rules
   masking_min_engine_version = "3.5.4"
   _engine_parts              = var.replication_instance_engine_version == null ? [] : [for part in split(".", var.replication_instance_engine_version) : tonumber(part)]
   engine_version_supports_masking = (

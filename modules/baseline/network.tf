@@ -55,6 +55,8 @@ resource "aws_security_group" "source" {
 }
 
 resource "aws_security_group" "target" {
+  count = var.create_target ? 1 : 0
+
   name        = "${var.name_prefix}-target"
   description = "Target Aurora MySQL cluster: reachable from the DMS replication instance (and listed groups) only"
   vpc_id      = local.vpc_id
@@ -74,12 +76,14 @@ resource "aws_vpc_security_group_egress_rule" "replication_instance_to_source" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "replication_instance_to_target" {
+  count = var.create_target ? 1 : 0
+
   security_group_id            = aws_security_group.replication_instance.id
   description                  = "MySQL port of the target"
   ip_protocol                  = "tcp"
   from_port                    = local.target_port
   to_port                      = local.target_port
-  referenced_security_group_id = aws_security_group.target.id
+  referenced_security_group_id = aws_security_group.target[0].id
 
   tags = local.tags
 }
@@ -96,7 +100,9 @@ resource "aws_vpc_security_group_ingress_rule" "source_from_replication_instance
 }
 
 resource "aws_vpc_security_group_ingress_rule" "target_from_replication_instance" {
-  security_group_id            = aws_security_group.target.id
+  count = var.create_target ? 1 : 0
+
+  security_group_id            = aws_security_group.target[0].id
   description                  = "MySQL from the DMS replication instance"
   ip_protocol                  = "tcp"
   from_port                    = local.target_port
@@ -108,9 +114,9 @@ resource "aws_vpc_security_group_ingress_rule" "target_from_replication_instance
 
 resource "aws_vpc_security_group_ingress_rule" "target_from_allowed" {
   # count, not for_each: the groups may be created in the same apply.
-  count = length(var.target_allowed_security_group_ids)
+  count = var.create_target ? length(var.target_allowed_security_group_ids) : 0
 
-  security_group_id            = aws_security_group.target.id
+  security_group_id            = aws_security_group.target[0].id
   description                  = "MySQL from an allowed security group"
   ip_protocol                  = "tcp"
   from_port                    = local.target_port
@@ -209,4 +215,20 @@ resource "aws_vpc_endpoint" "secretsmanager" {
   private_dns_enabled = true
 
   tags = merge(local.tags, { Name = "${var.name_prefix}-secretsmanager" })
+}
+
+# create_target put the target's security group and its two rules under count.
+moved {
+  from = aws_security_group.target
+  to   = aws_security_group.target[0]
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.replication_instance_to_target
+  to   = aws_vpc_security_group_egress_rule.replication_instance_to_target[0]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.target_from_replication_instance
+  to   = aws_vpc_security_group_ingress_rule.target_from_replication_instance[0]
 }

@@ -18,6 +18,11 @@ output "log_group_names" {
   }
 }
 
+output "db_subnet_group_name" {
+  description = "DB subnet group of the databases' subnets (where modules/environment creates a target in this network)."
+  value       = aws_db_subnet_group.this.name
+}
+
 output "main_route_table_id" {
   description = "Route table of the private subnets this module creates with the VPC (the VPC's main route table; null with your own vpc_id): where gateway endpoints are routed."
   value       = local.create_vpc ? aws_vpc.this[0].main_route_table_id : null
@@ -25,7 +30,16 @@ output "main_route_table_id" {
 
 output "masking_secret_arn" {
   description = "ARN of the secret after-load masking connects with: the masking user's (masking_user, created and written by the preparation function), else the target cluster's RDS-managed master secret (no masking_user, or prepare_databases = false)."
-  value       = try(aws_secretsmanager_secret.masking[0].arn, aws_rds_cluster.target.master_user_secret[0].secret_arn)
+  value       = try(aws_secretsmanager_secret.masking[0].arn, aws_rds_cluster.target[0].master_user_secret[0].secret_arn, null)
+}
+
+output "preparation" {
+  description = "The database preparation function, for modules/environment to prepare a target it creates in this network: { function_name, role_name, security_group_id }, or null when the function does not exist (prepare_databases = false, or both DMS secrets given)."
+  value = local.prepare_databases ? {
+    function_name     = aws_lambda_function.prepare_databases[0].function_name
+    role_name         = aws_iam_role.prepare_databases[0].name
+    security_group_id = aws_security_group.prepare_databases[0].id
+  } : null
 }
 
 output "prepared_databases" {
@@ -44,13 +58,13 @@ output "replication_instance_id" {
 }
 
 output "replication_task_arn" {
-  description = "ARN of the DMS replication task (input of modules/automation)."
-  value       = aws_dms_replication_task.this.replication_task_arn
+  description = "ARN of the DMS replication task (input of modules/automation); null with create_task = false."
+  value       = try(aws_dms_replication_task.this[0].replication_task_arn, null)
 }
 
 output "replication_task_id" {
-  description = "Identifier of the DMS replication task (input of modules/automation); known at plan time."
-  value       = aws_dms_replication_task.this.replication_task_id
+  description = "Identifier of the DMS replication task (input of modules/automation); known at plan time. Null with create_task = false."
+  value       = try(aws_dms_replication_task.this[0].replication_task_id, null)
 }
 
 output "secrets_access_role_arn" {
@@ -59,11 +73,11 @@ output "secrets_access_role_arn" {
 }
 
 output "security_group_ids" {
-  description = "Security groups by part: replication_instance, source, target."
+  description = "Security groups by part: replication_instance, source, target (null with create_target = false)."
   value = {
     replication_instance = aws_security_group.replication_instance.id
     source               = aws_security_group.source.id
-    target               = aws_security_group.target.id
+    target               = try(aws_security_group.target[0].id, null)
   }
 }
 
@@ -93,28 +107,28 @@ output "table_mappings" {
 }
 
 output "target_cluster_endpoint" {
-  description = "Writer endpoint (host name) of the target Aurora MySQL cluster."
-  value       = aws_rds_cluster.target.endpoint
+  description = "Writer endpoint (host name) of the target Aurora MySQL cluster (null with create_target = false)."
+  value       = try(aws_rds_cluster.target[0].endpoint, null)
 }
 
 output "target_cluster_identifier" {
-  description = "Identifier of the target Aurora MySQL cluster."
-  value       = aws_rds_cluster.target.cluster_identifier
+  description = "Identifier of the target Aurora MySQL cluster (null with create_target = false)."
+  value       = try(aws_rds_cluster.target[0].cluster_identifier, null)
 }
 
 output "target_database_name" {
-  description = "Name of the database in the target cluster."
-  value       = aws_rds_cluster.target.database_name
+  description = "Name of the database in the target cluster (null with create_target = false)."
+  value       = try(aws_rds_cluster.target[0].database_name, null)
 }
 
 output "target_endpoint_arn" {
-  description = "ARN of the DMS target endpoint."
-  value       = aws_dms_endpoint.target.endpoint_arn
+  description = "ARN of the DMS target endpoint (null with create_target = false)."
+  value       = try(aws_dms_endpoint.target[0].endpoint_arn, null)
 }
 
 output "target_master_secret_arn" {
-  description = "ARN of the target cluster's RDS-managed master secret (username and password only); after-load masking uses masking_secret_arn."
-  value       = aws_rds_cluster.target.master_user_secret[0].secret_arn
+  description = "ARN of the target cluster's RDS-managed master secret (username and password only; for after-load masking, which needs more than the DMS user's grants)."
+  value       = try(aws_rds_cluster.target[0].master_user_secret[0].secret_arn, null)
 }
 
 output "target_port" {
@@ -123,7 +137,7 @@ output "target_port" {
 }
 
 output "target_secret_arn" {
-  description = "ARN of the secret the target endpoint reads: the DMS user's secret this module creates, or target_dms_secret_arn."
+  description = "ARN of the secret the target endpoint reads: the DMS user's secret this module creates, or target_dms_secret_arn (null with create_target = false)."
   value       = local.target_secret_arn
 }
 

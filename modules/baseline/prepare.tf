@@ -19,21 +19,15 @@
 
 locals {
   create_source_dms_secret = var.source_dms_secret_arn == null
-  create_target_dms_secret = var.target_dms_secret_arn == null
+  create_target_dms_secret = var.create_target && var.target_dms_secret_arn == null
   # The masking user exists only where the preparation runs (it creates the user).
-  create_masking_user = var.masking_user != null && var.prepare_databases
+  create_masking_user = var.masking_user != null && var.prepare_databases && var.create_target
   prepare_databases   = var.prepare_databases && (local.create_source_dms_secret || local.create_target_dms_secret || local.create_masking_user)
-  # Every secret this file creates can be restored for a week after a destroy.
 
   # Target schemas the DMS user may write: the exact schema names the selection
   # includes (DMS names a MySQL target's schemas after the source's); with a
   # pattern or an expert document they are not known, and the grant is on *.*.
-  _included_schemas = [for rule in var.table_selection : rule.schema if rule.action != "exclude"]
-  target_schemas = (
-    var.table_mappings_json == null && length([for s in local._included_schemas : s if strcontains(s, "%")]) == 0
-    ? distinct(local._included_schemas)
-    : []
-  )
+  target_schemas = module.table_mappings.target_schemas
 
   # The account, from an ARN AWS gives (no caller-identity lookup).
   _account_id                    = split(":", aws_iam_role.secrets_access.arn)[4]
@@ -42,9 +36,9 @@ locals {
 
   prepare_input = {
     target = local.create_target_dms_secret || local.create_masking_user ? {
-      master_secret_arn = aws_rds_cluster.target.master_user_secret[0].secret_arn
+      master_secret_arn = aws_rds_cluster.target[0].master_user_secret[0].secret_arn
       dms_secret_arn    = local.create_target_dms_secret ? aws_secretsmanager_secret.dms_target[0].arn : null
-      host              = aws_rds_cluster.target.endpoint
+      host              = aws_rds_cluster.target[0].endpoint
       port              = local.target_port
       dbname            = var.target_database_name
       username          = local.create_target_dms_secret ? var.target_dms_username : null
@@ -137,14 +131,14 @@ resource "aws_vpc_security_group_egress_rule" "prepare_to_source" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "prepare_to_target" {
-  count = local.prepare_databases ? 1 : 0
+  count = local.prepare_databases && var.create_target ? 1 : 0
 
   security_group_id            = aws_security_group.prepare_databases[0].id
   description                  = "MySQL port of the target"
   ip_protocol                  = "tcp"
   from_port                    = local.target_port
   to_port                      = local.target_port
-  referenced_security_group_id = aws_security_group.target.id
+  referenced_security_group_id = aws_security_group.target[0].id
 
   tags = local.tags
 }
@@ -177,9 +171,9 @@ resource "aws_vpc_security_group_ingress_rule" "source_from_prepare" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "target_from_prepare" {
-  count = local.prepare_databases ? 1 : 0
+  count = local.prepare_databases && var.create_target ? 1 : 0
 
-  security_group_id            = aws_security_group.target.id
+  security_group_id            = aws_security_group.target[0].id
   description                  = "MySQL from the database preparation function"
   ip_protocol                  = "tcp"
   from_port                    = local.target_port
@@ -237,7 +231,7 @@ data "aws_iam_policy_document" "prepare_databases" {
     actions = ["secretsmanager:GetSecretValue"]
     resources = compact([
       local.create_source_dms_secret ? aws_db_instance.source.master_user_secret[0].secret_arn : "",
-      local.create_target_dms_secret || local.create_masking_user ? aws_rds_cluster.target.master_user_secret[0].secret_arn : "",
+      local.create_target_dms_secret || local.create_masking_user ? aws_rds_cluster.target[0].master_user_secret[0].secret_arn : "",
     ])
   }
 

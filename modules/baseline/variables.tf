@@ -40,6 +40,25 @@ variable "create_dms_iam_roles" {
   }
 }
 
+variable "create_target" {
+  description = "Create the Aurora MySQL target, its security group, its DMS secret and the DMS target endpoint. false: a shared-source baseline (the source, the replication instance and the network only), whose targets and tasks are made per environment by modules/environment; create_task must then be false too."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "create_task" {
+  description = "Create the DMS replication task between the source and the target. false: no task (a shared-source baseline; the tasks are made per environment by modules/environment)."
+  type        = bool
+  default     = true
+  nullable    = false
+
+  validation {
+    condition     = !var.create_task || var.create_target
+    error_message = "create_task = true needs create_target = true: the task replicates into the target this module creates. Set both to false for a shared-source baseline (tasks per environment with modules/environment), or leave create_target on."
+  }
+}
+
 variable "deletion_protection" {
   description = "Protect the source database and the target cluster from deletion."
   type        = bool

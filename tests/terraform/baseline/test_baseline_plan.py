@@ -79,8 +79,8 @@ def test_defaults_create_network_databases_and_task(default_plan: Any) -> None:
     assert sorted(s["availability_zone"] for s in subnets.values()) == ["eu-west-1a", "eu-west-1b"]
     assert not any(s["map_public_ip_on_launch"] for s in subnets.values())
     assert resources["aws_db_instance.source"]["engine"].startswith("oracle")
-    assert resources["aws_rds_cluster.target"]["engine"] == "aurora-mysql"
-    task = resources["aws_dms_replication_task.this"]
+    assert resources["aws_rds_cluster.target[0]"]["engine"] == "aurora-mysql"
+    task = resources["aws_dms_replication_task.this[0]"]
     assert task["migration_type"] == "full-load"
     assert task["start_replication_task"] is False
     assert default_plan.outputs["replication_task_id"] == "dms-task"
@@ -111,8 +111,8 @@ def test_storage_is_encrypted_and_nothing_is_public(default_plan: Any) -> None:
     source = resources["aws_db_instance.source"]
     assert source["storage_encrypted"] is True
     assert source["publicly_accessible"] is False
-    assert resources["aws_rds_cluster.target"]["storage_encrypted"] is True
-    assert resources["aws_rds_cluster_instance.target"]["publicly_accessible"] is False
+    assert resources["aws_rds_cluster.target[0]"]["storage_encrypted"] is True
+    assert resources["aws_rds_cluster_instance.target[0]"]["publicly_accessible"] is False
     instance = resources["aws_dms_replication_instance.this"]
     assert instance["publicly_accessible"] is False
     # DMS encrypts the instance storage with the account's default key when none is given.
@@ -121,13 +121,13 @@ def test_storage_is_encrypted_and_nothing_is_public(default_plan: Any) -> None:
 
 def test_passwords_live_in_secrets_manager_never_in_the_plan(default_plan: Any) -> None:
     resources = planned(default_plan)
-    source, target = resources["aws_db_instance.source"], resources["aws_rds_cluster.target"]
+    source, target = resources["aws_db_instance.source"], resources["aws_rds_cluster.target[0]"]
     assert source["manage_master_user_password"] is True and source.get("password") is None
     assert target["manage_master_user_password"] is True and target.get("master_password") is None
-    for side in ("source", "target"):
-        endpoint = resources[f"aws_dms_endpoint.{side}"]
+    for endpoint_address in ("aws_dms_endpoint.source", "aws_dms_endpoint.target[0]"):
+        endpoint = resources[endpoint_address]
         assert endpoint.get("password") is None and endpoint.get("username") is None
-        after_unknown = unknown(default_plan, f"aws_dms_endpoint.{side}")
+        after_unknown = unknown(default_plan, endpoint_address)
         # The RDS-managed secret and the access role are created in the same apply.
         assert after_unknown["secrets_manager_arn"] is True
         assert after_unknown["secrets_manager_access_role_arn"] is True
@@ -147,9 +147,9 @@ def test_secrets_access_role_is_regional_dms_and_scoped_to_the_two_secrets() -> 
     ]
     assert by_sid["DecryptEndpointSecrets"]["Resource"] == KEY_ARN
     assert resources["aws_dms_endpoint.source"]["secrets_manager_arn"] == DMS_SECRET.format("source")
-    assert resources["aws_dms_endpoint.target"]["secrets_manager_arn"] == DMS_SECRET.format("target")
+    assert resources["aws_dms_endpoint.target[0]"]["secrets_manager_arn"] == DMS_SECRET.format("target")
     assert resources["aws_db_instance.source"]["kms_key_id"] == KEY_ARN
-    assert resources["aws_rds_cluster.target"]["kms_key_id"] == KEY_ARN
+    assert resources["aws_rds_cluster.target[0]"]["kms_key_id"] == KEY_ARN
     assert resources["aws_dms_replication_instance.this"]["kms_key_arn"] == KEY_ARN
 
 
@@ -168,7 +168,7 @@ def test_security_groups_allow_only_dms_to_the_databases(default_plan: Any) -> N
         ("source_from_prepare[0]", 1521, 1521),  # the database preparation function
         ("source_from_replication_instance", 1521, 1521),
         ("target_from_prepare[0]", 3306, 3306),
-        ("target_from_replication_instance", 3306, 3306),
+        ("target_from_replication_instance[0]", 3306, 3306),
         ("vpc_endpoints_from_clients[0]", 443, 443),  # Secrets Manager, for the preparation function
         ("vpc_endpoints_from_replication_instance[0]", 443, 443),  # Secrets Manager, for DMS
     ]
@@ -186,7 +186,7 @@ def test_default_table_mappings_select_everything(default_plan: Any) -> None:
             "filters": [],
         }
     ]
-    task = planned(default_plan)["aws_dms_replication_task.this"]
+    task = planned(default_plan)["aws_dms_replication_task.this[0]"]
     assert json.loads(task["table_mappings"]) == {"rules": rules(default_plan)}
 
 
@@ -274,7 +274,7 @@ def test_restore_from_snapshot_and_cdc_task() -> None:
     assert source["manage_master_user_password"] is True
     assert source["storage_encrypted"] is True
     assert source.get("username") is None
-    assert resources["aws_dms_replication_task.this"]["migration_type"] == "cdc"
+    assert resources["aws_dms_replication_task.this[0]"]["migration_type"] == "cdc"
 
 
 def test_bring_your_own_vpc_and_subnets() -> None:
@@ -531,7 +531,7 @@ def test_the_preparation_function_runs_on_apply_in_the_network_with_least_privil
     joined = " ".join(statements)
     assert (
         "aws_db_instance.source.master_user_secret" in joined
-        and "aws_rds_cluster.target.master_user_secret" in joined
+        and "aws_rds_cluster.target[0].master_user_secret" in joined
     )
     assert (
         "aws_secretsmanager_secret.dms_source" in joined and "aws_secretsmanager_secret.dms_target" in joined
@@ -639,9 +639,36 @@ EXPERT = {
 }
 EXTRA_RULES = [MASK_RULE, {**MASK_RULE, "rule-name": "mask-phone"}]
 
+
+def test_shared_source_creates_no_target_and_no_task() -> None:
+    # create_target = false and create_task = false: the source, the replication instance and the
+    # network only, for modules/environment to add targets and tasks to.
+    plan = baseline_plan("shared-source")
+    resources = planned(plan)
+    kinds = {address.split("[")[0].split(".")[0] for address in resources}
+    assert {"aws_db_instance", "aws_dms_replication_instance", "aws_dms_endpoint"} <= kinds
+    assert not kinds & {"aws_rds_cluster", "aws_rds_cluster_instance", "aws_dms_replication_task"}
+    assert [v["endpoint_type"] for v in of_type(resources, "aws_dms_endpoint").values()] == ["source"]
+    assert "aws_security_group.target[0]" not in resources
+    assert "aws_secretsmanager_secret.dms_target[0]" not in resources
+    assert not [a for a in resources if "to_target" in a or "target_from" in a]
+    # The preparation function still prepares the source, and is offered to the environments.
+    assert "aws_lambda_invocation.prepare_databases[0]" in resources
+    triggers = resources["aws_lambda_invocation.prepare_databases[0]"]["triggers"]
+    assert triggers["sides"] == "source"
+    outputs = plan.outputs
+    assert outputs["replication_task_id"] is None
+
+
+def test_a_task_without_the_target_is_refused() -> None:
+    message = plan_error({"create_target": False})
+    assert "create_task = true needs create_target = true" in message
+
+
 # Every input set a test plans, by name.
 VARIANTS: dict[str, dict[str, Any]] = {
     "defaults": {},
+    "shared-source": {"create_target": False, "create_task": False},
     "given-secrets-and-key": {
         "source_dms_secret_arn": DMS_SECRET.format("source"),
         "target_dms_secret_arn": DMS_SECRET.format("target"),
@@ -714,3 +741,18 @@ def test_an_environment_can_be_created_again_under_the_same_name(default_plan: A
     kept = planned(baseline_plan("no-final-snapshot"))
     assert "terraform_data.final_snapshot_suffix[0]" not in kept
     assert kept["aws_db_instance.source"]["final_snapshot_identifier"] is None
+
+
+def _variables(path: str) -> dict[str, dict[str, Any]]:
+    with tf.repo_path(path).open() as handle:
+        parsed = hcl2.load(handle)
+    return {name.strip('"'): body for block in parsed.get("variable", []) for name, body in block.items()}
+
+
+@pytest.mark.parametrize("name", ["extra_table_mapping_rules", "table_mappings_json", "table_selection"])
+def test_table_mapping_inputs_are_those_of_modules_table_mappings(name: str) -> None:
+    # modules/table-mappings renders the baseline's task and every environment's task: the inputs
+    # it takes are the baseline's, with the same type, default and validations.
+    baseline = _variables("modules/baseline/variables.tf")[name]
+    shared = _variables("modules/table-mappings/variables.tf")[name]
+    assert shared == baseline

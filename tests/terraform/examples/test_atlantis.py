@@ -27,8 +27,14 @@ def test_one_project_per_example_with_explicit_sources() -> None:
         f"examples/{d.name}" for d in tf.repo_path("examples").iterdir() if (d / "main.tf").is_file()
     )
     projects = _projects()
-    # Every example directory of this file's four is listed; others (local demos) may be too.
-    for name in ("data-refresh-scheduled", "one-time-migration-cdc", "existing-task", "table-subset-sync"):
+    # Every example directory of this file's five is listed; others (local demos) may be too.
+    for name in (
+        "data-refresh-scheduled",
+        "one-time-migration-cdc",
+        "existing-task",
+        "table-subset-sync",
+        "multi-environment",
+    ):
         assert f"examples/{name}" in examples
         autoplan = projects[f"examples/{name}"]["autoplan"]
         assert autoplan["enabled"] is True

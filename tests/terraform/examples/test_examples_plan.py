@@ -11,7 +11,13 @@ import pytest
 
 from tests import tf
 
-EXAMPLES = ["data-refresh-scheduled", "one-time-migration-cdc", "existing-task", "table-subset-sync"]
+EXAMPLES = [
+    "data-refresh-scheduled",
+    "one-time-migration-cdc",
+    "existing-task",
+    "table-subset-sync",
+    "multi-environment",
+]
 
 
 def _resources(module: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -111,3 +117,54 @@ def test_table_subset_sync_renders_the_readme_selection() -> None:
             ],
         },
     ]
+
+
+def test_multi_environment_refreshes_three_environments_from_one_source() -> None:
+    plan = example_plan("multi-environment")
+    tasks = {t["replication_task_id"]: t for t in by_type(plan, "aws_dms_replication_task")}
+    assert sorted(tasks) == ["orders-dev-task", "orders-qa-task", "orders-stage-task"]
+    # One shared replication instance and source endpoint; no database created.
+    assert {(t["replication_instance_arn"], t["source_endpoint_arn"]) for t in tasks.values()} == {
+        (
+            "arn:aws:dms:eu-west-1:123456789012:rep:ORDERSREPLICATION",
+            "arn:aws:dms:eu-west-1:123456789012:endpoint:ORDERSPRODUCTION",
+        )
+    }
+    assert not by_type(plan, "aws_db_instance") and not by_type(plan, "aws_rds_cluster")
+    triggers = {
+        r["name"]: r["schedule_expression"]
+        for r in by_type(plan, "aws_cloudwatch_event_rule")
+        if r["name"].endswith("-trigger")
+    }
+    assert triggers == {
+        "orders-dev-trigger": "cron(0 1 * * ? *)",
+        "orders-stage-trigger": "cron(0 4 * * ? *)",
+        "orders-qa-trigger": "cron(0 6 ? * MON *)",
+    }
+    # Masking on stage only, by DMS, in stage's task.
+    masking = {
+        task_id: [
+            r["rule-action"]
+            for r in json.loads(t["table_mappings"])["rules"]
+            if r["rule-type"] != "selection"
+        ]
+        for task_id, t in tasks.items()
+    }
+    assert masking == {
+        "orders-dev-task": [],
+        "orders-stage-task": ["data-masking-hash-mask", "data-masking-digits-mask"],
+        "orders-qa-task": [],
+    }
+    schemas = {
+        task_id: [
+            r["object-locator"]["schema-name"]
+            for r in json.loads(t["table_mappings"])["rules"]
+            if r["rule-type"] == "selection"
+        ]
+        for task_id, t in tasks.items()
+    }
+    assert schemas == {
+        "orders-dev-task": ["SALES"],
+        "orders-stage-task": ["HR", "SALES"],
+        "orders-qa-task": ["HR", "SALES"],
+    }

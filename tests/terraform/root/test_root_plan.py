@@ -52,16 +52,18 @@ def addresses(plan: Any) -> set[str]:
 def test_baseline_path_creates_the_task_and_automates_it() -> None:
     plan = root_plan("baseline")
     created = addresses(plan)
-    task = plan.resource_changes["module.dms_automation.module.baseline[0].aws_dms_replication_task.this"]
+    task = plan.resource_changes["module.dms_automation.module.baseline[0].aws_dms_replication_task.this[0]"]
     assert task["change"]["after"]["migration_type"] == "full-load"
-    assert any(a.startswith("module.dms_automation.module.automation.aws_lambda_function.") for a in created)
+    assert any(
+        a.startswith("module.dms_automation.module.automation[0].aws_lambda_function.") for a in created
+    )
     outputs = outputs_of(plan)
     assert outputs["replication_task_id"] == "dms-task"
     assert outputs["event_rule_name"] == "dms-trigger"
     rules = json.loads(outputs["table_mappings"])["rules"]
     assert [r["object-locator"]["schema-name"] for r in rules] == ["HR"]
     # The task's ARN is only known after apply: the automation takes it from the baseline.
-    assert plan.resource_changes["module.dms_automation.module.automation.aws_lambda_function.starter"][
+    assert plan.resource_changes["module.dms_automation.module.automation[0].aws_lambda_function.starter"][
         "change"
     ]["after_unknown"].get("environment")
 
@@ -73,19 +75,19 @@ def test_existing_task_path_creates_no_baseline() -> None:
     assert outputs["replication_task_arn"] == TASK_ARN
     assert outputs["replication_task_id"] == "orders-task"
     assert outputs["table_mappings"] is None
-    starter = plan.resource_changes["module.dms_automation.module.automation.aws_lambda_function.starter"]
+    starter = plan.resource_changes["module.dms_automation.module.automation[0].aws_lambda_function.starter"]
     variables = starter["change"]["after"]["environment"][0]["variables"]
     assert variables["REPLICATION_TASK_ARN"] == TASK_ARN
     assert variables["MIGRATION_REFRESH_TYPE"] == "full-load-and-cdc"
     # A CDC task brought by the user: its source is assessed before the first start.
-    assert "module.dms_automation.module.automation.aws_s3_bucket.assessments[0]" in addresses(plan)
+    assert "module.dms_automation.module.automation[0].aws_s3_bucket.assessments[0]" in addresses(plan)
     assert variables["CDC_SOURCE_ASSESSMENT_ROLE_ARN"].endswith(":role/dms-orders-task-assessment")
 
 
 def test_a_cdc_task_of_the_baseline_is_not_assessed_its_source_is_prepared() -> None:
     plan = root_plan("baseline-cdc")
     created = addresses(plan)
-    assert "module.dms_automation.module.baseline[0].aws_dms_replication_task.this" in created
+    assert "module.dms_automation.module.baseline[0].aws_dms_replication_task.this[0]" in created
     assert not [a for a in created if "assessment" in a and ".data." not in a]
 
 
@@ -93,7 +95,7 @@ def test_a_cdc_source_the_baseline_does_not_prepare_is_assessed() -> None:
     # Your own DMS user on the source: the baseline prepares only the target, so the source is
     # checked before the first start like a task you bring.
     created = addresses(root_plan("baseline-cdc-own-source-user"))
-    assert "module.dms_automation.module.automation.aws_s3_bucket.assessments[0]" in created
+    assert "module.dms_automation.module.automation[0].aws_s3_bucket.assessments[0]" in created
     assert "module.dms_automation.module.baseline[0].aws_secretsmanager_secret.dms_source[0]" not in created
 
 
@@ -108,13 +110,13 @@ def test_baseline_path_with_masking_wires_rules_network_and_secret() -> None:
     assert rules[1]["data-type"] == {"type": "string", "length": 64}
     locator = {"schema-name": "HR", "table-name": "EMPLOYEES", "column-name": "SSN"}
     assert rules[1]["object-locator"] == rules[2]["object-locator"] == locator
-    task = changes["module.dms_automation.module.baseline[0].aws_dms_replication_task.this"]
+    task = changes["module.dms_automation.module.baseline[0].aws_dms_replication_task.this[0]"]
     assert json.loads(task["change"]["after"]["table_mappings"])["rules"] == rules
     # DMS applies data-masking rules from replication engine 3.5.4 on.
     instance = changes["module.dms_automation.module.baseline[0].aws_dms_replication_instance.this"]
     assert instance["change"]["after"]["engine_version"] == "3.5.4"
     # After-load masking: the Lambda runs in the baseline's VPC, in a group the target admits.
-    post = changes["module.dms_automation.module.automation.aws_lambda_function.post_process"]["change"]
+    post = changes["module.dms_automation.module.automation[0].aws_lambda_function.post_process"]["change"]
     assert len(post["after"]["vpc_config"]) == 1
     assert post["after_unknown"]["vpc_config"][0]["security_group_ids"]  # the group created here
     assert "module.dms_automation.aws_security_group.masking[0]" in changes
@@ -272,6 +274,8 @@ ROOT_SET = {
     "iam_role_permissions_boundary": "${var.iam_role_permissions_boundary}",
 }
 COMPUTED = {
+    "create_target",
+    "create_task",
     "extra_table_mapping_rules",
     "masking_user",
     "target_allowed_security_group_ids",
