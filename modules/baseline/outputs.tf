@@ -3,6 +3,11 @@ output "cdc_source_prepared" {
   value       = local.prepare_databases && try(local.prepare_input.source.cdc, false)
 }
 
+output "db_subnet_group_name" {
+  description = "DB subnet group of the databases' subnets (where modules/environment creates a target in this network)."
+  value       = aws_db_subnet_group.this.name
+}
+
 output "iam_role_arns" {
   description = "ARNs of the IAM roles the module creates: secrets_access (the DMS endpoints'), prepare_databases (null when the preparation does not run)."
   value = {
@@ -16,11 +21,6 @@ output "log_group_names" {
   value = {
     prepare_databases = try(aws_cloudwatch_log_group.prepare_databases[0].name, null)
   }
-}
-
-output "db_subnet_group_name" {
-  description = "DB subnet group of the databases' subnets (where modules/environment creates a target in this network)."
-  value       = aws_db_subnet_group.this.name
 }
 
 output "main_route_table_id" {
