@@ -11,11 +11,14 @@ Test processes run in parallel (pytest-xdist), so:
 * each process attaches its plans to one AWS provider process of its own
   (``scripts.provider.ProviderServer``) instead of starting the provider twice per plan;
 * ``plan_cases`` plans many input sets of one fixture in a single plan (one module call per
-  set): most of a plan's cost is Terraform loading the AWS provider's schema, paid once there.
+  set): most of a plan's cost is Terraform loading the AWS provider's schema, paid once there;
+  the plan is kept on disk under a digest of what it reads, so the processes that ask for the
+  same cases share one plan.
 """
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import hashlib
 import json
@@ -150,9 +153,35 @@ def plan_calls(calls: Mapping[str, tuple[str, str]]) -> dict[str, tftest.Terrafo
         partial = directory / f"main.tf.{os.getpid()}"
         partial.write_text(text)
         partial.replace(main)
-    relative = str(directory.relative_to(ROOT))
-    whole = initialised(relative, *directories).plan(output=True)
+    whole = _plan_once(directory, directories)
     return {name: _part(whole._raw, key) for name, key in keys.items()}
+
+
+def _plan_once(directory: Path, called: list[str]) -> tftest.TerraformPlanOutput:
+    """The plan of the generated ``directory``: made by the first process that asks for it, read
+    by the others. Test files go to several processes (pytest-xdist, by file), and two files that
+    read the same cases (the inventories and the property checks of a module) should not pay for
+    the same plan twice. The plan is kept beside its configuration under a digest of all it reads
+    (the ``.tf`` files, every other file of ``modules/`` such as the Lambda package, and the
+    provider lock), so a changed module is planned afresh."""
+    test = initialised(str(directory.relative_to(ROOT)), *called)
+    digest = hashlib.sha256(fingerprint(directory, *(ROOT / c for c in called)).encode())
+    for path in sorted(ROOT.joinpath("modules").rglob("*")):
+        if path.is_file() and path.suffix != ".tf" and ".terraform" not in path.parts:
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update((directory / ".terraform.lock.hcl").read_bytes())
+    saved = directory / "plan.json"
+    with (directory / "plan.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # a second process waits for the first one's plan
+        if saved.exists():
+            kept = json.loads(saved.read_text())
+            if kept["digest"] == digest.hexdigest():
+                return tftest.TerraformPlanOutput(kept["plan"])
+        whole = test.plan(output=True)
+        partial = directory / f"plan.json.{os.getpid()}"
+        partial.write_text(json.dumps({"digest": digest.hexdigest(), "plan": whole._raw}))
+        partial.replace(saved)
+        return whole
 
 
 def _part(raw: dict[str, Any], key: str) -> tftest.TerraformPlanOutput:
