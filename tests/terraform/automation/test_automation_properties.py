@@ -182,10 +182,12 @@ def _assert_own_rule_and_state(p: Planned, role: str, grants: dict[str, set[str]
     events = {action for action in grants if action.startswith("events:")}
     # Enable and disable its own trigger, nothing else of EventBridge (no PutRule, PutTargets).
     assert events == {"events:DescribeRule", "events:DisableRule", "events:EnableRule"}, f"{role}: {events}"
-    assert all(grants[action] == rule for action in events), role
+    for action in events:
+        assert grants[action] == rule, f"{role}: {action} on {sorted(grants[action])}, not only {rule}"
     dynamodb = {action for action in grants if action.startswith("dynamodb:")}
     assert {"dynamodb:PutItem", "dynamodb:UpdateItem"} <= dynamodb, role
-    assert all(grants[action] == table for action in dynamodb), f"{role}: DynamoDB beyond {table}"
+    for action in dynamodb:
+        assert grants[action] == table, f"{role}: {action} on {sorted(grants[action])}, not only {table}"
     assert "dynamodb:DeleteItem" not in dynamodb and "dynamodb:DeleteTable" not in dynamodb, role
 
 
@@ -272,10 +274,11 @@ def test_only_each_roles_service_may_assume_it_and_only_for_this_task(name: str)
                 # The confused-deputy conditions DMS documents for its service roles: this
                 # account, and this task or its assessment runs (CHAP_Security.html,
                 # "Cross-service confused deputy prevention").
-                assert conditions["StringEquals"]["aws:SourceAccount"] == ACCOUNT, address
+                account = conditions.get("StringEquals", {}).get("aws:SourceAccount")
+                assert account == ACCOUNT, f"{address}: aws:SourceAccount is {account!r}"
                 run = re.compile(rf"^arn:aws:dms:{REGION}:{ACCOUNT}:assessment-run:[A-Za-z0-9*]+$")
-                arns = _as_list(conditions["ArnLike"]["aws:SourceArn"])
-                assert arns and all(a == TASK_ARN or run.match(a) for a in arns), arns
+                arns = _as_list(conditions.get("ArnLike", {}).get("aws:SourceArn", []))
+                assert arns and all(a == TASK_ARN or run.match(a) for a in arns), f"{address}: {arns}"
             for test in conditions.values():
                 for key, value in test.items():
                     if key == "aws:SourceAccount":
@@ -379,7 +382,7 @@ def test_each_rule_invokes_its_function_which_admits_that_rule(name: str) -> Non
         wired[rule] = function
         # What a target could not deliver is kept in the module's queue.
         assert p.reads(address, "dead_letter_config") == {"aws_sqs_queue.dead_letter"}, address
-    assert wired == expected
+    assert wired == expected, f"rule -> function: {wired}"
     # Each function admits exactly the rules (and the topic) that invoke it.
     admitted = {}
     for address, permission in p.of_type("aws_lambda_permission").items():
@@ -391,7 +394,7 @@ def test_each_rule_invokes_its_function_which_admits_that_rule(name: str) -> Non
     assert admitted == {
         **{rule: p.function_name(function) for rule, function in expected.items()},
         "aws_sns_topic.this": p.function_name("aws_lambda_function.post_process"),
-    }
+    }, f"source -> function admitting it: {admitted}"
     # The trigger follows the schedule given; the watchdog tells the starter it is the watchdog.
     trigger = rules["aws_cloudwatch_event_rule.this"]
     assert trigger["schedule_expression"] == p.inputs.get("schedule_expression", "cron(0 0 * * ? *)")
