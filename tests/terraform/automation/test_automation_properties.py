@@ -208,11 +208,11 @@ def test_the_starter_may_start_this_task_and_switch_its_own_rule_only(name: str)
     for action in ("dms:StartReplicationTaskAssessmentRun",):
         assert grants.get(action, {TASK_ARN}) == {TASK_ARN}, action
     # Connection tests: the task's endpoints and instance, of this account and region, never "*".
-    connection = re.compile(rf"^arn:aws:dms:{REGION}:{ACCOUNT}:(endpoint|rep):[A-Za-z0-9*]+$")
+    connection = re.compile(rf"^arn:aws:dms:{REGION}:{ACCOUNT}:(endpoint|rep):[A-Za-z0-9*_-]+$")
     for resource in grants.get("dms:TestConnection", set()):
         assert connection.match(resource), f"dms:TestConnection on {resource}"
     # The assessment reads: this task and its assessment runs only.
-    run = re.compile(rf"^arn:aws:dms:{REGION}:{ACCOUNT}:assessment-run:[A-Za-z0-9*]+$")
+    run = re.compile(rf"^arn:aws:dms:{REGION}:{ACCOUNT}:assessment-run:[A-Za-z0-9*_-]+$")
     for action in (a for a in grants if "Assessment" in a and _is_read(a)):
         for resource in grants[action]:
             assert resource == TASK_ARN or run.match(resource), f"{action} on {resource}"
@@ -220,7 +220,9 @@ def test_the_starter_may_start_this_task_and_switch_its_own_rule_only(name: str)
     # The one role it may hand to DMS: the assessment role, and only to DMS.
     for statement in statements:
         if "iam:PassRole" in _as_list(statement["Action"]):
-            assert _as_list(statement["Resource"]) == [f"arn:aws:iam::{ACCOUNT}:role/{p.prefix}-assessment"]
+            # Under any IAM path (iam_role_path).
+            role = re.compile(rf"^arn:aws:iam::{ACCOUNT}:role/([\w+=,.@-]+/)*{p.prefix}-assessment$")
+            assert [r for r in _as_list(statement["Resource"]) if not role.match(r)] == [], statement
             assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "dms.amazonaws.com"}}
     assert not [a for a in grants if a.startswith(("secretsmanager:", "ssm:", "ec2:", "lambda:"))]
 
@@ -276,7 +278,7 @@ def test_only_each_roles_service_may_assume_it_and_only_for_this_task(name: str)
                 # "Cross-service confused deputy prevention").
                 account = conditions.get("StringEquals", {}).get("aws:SourceAccount")
                 assert account == ACCOUNT, f"{address}: aws:SourceAccount is {account!r}"
-                run = re.compile(rf"^arn:aws:dms:{REGION}:{ACCOUNT}:assessment-run:[A-Za-z0-9*]+$")
+                run = re.compile(rf"^arn:aws:dms:{REGION}:{ACCOUNT}:assessment-run:[A-Za-z0-9*_-]+$")
                 arns = _as_list(conditions.get("ArnLike", {}).get("aws:SourceArn", []))
                 assert arns and all(a == TASK_ARN or run.match(a) for a in arns), f"{address}: {arns}"
             for test in conditions.values():
