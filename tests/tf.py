@@ -161,15 +161,18 @@ def _plan_once(directory: Path, called: list[str]) -> tftest.TerraformPlanOutput
     """The plan of the generated ``directory``: made by the first process that asks for it, read
     by the others. Test files go to several processes (pytest-xdist, by file), and two files that
     read the same cases (the inventories and the property checks of a module) should not pay for
-    the same plan twice. The plan is kept beside its configuration under a digest of all it reads
-    (the ``.tf`` files, every other file of ``modules/`` such as the Lambda package, and the
-    provider lock), so a changed module is planned afresh."""
+    the same plan twice. The plan is kept beside its configuration under a digest of all it can
+    read (every ``.tf`` file of the repository, the root module's included, every other file of
+    ``modules/`` such as the Lambda package, and the provider lock), so a change is planned afresh."""
     test = initialised(str(directory.relative_to(ROOT)), *called)
-    digest = hashlib.sha256(fingerprint(directory, *(ROOT / c for c in called)).encode())
-    for path in sorted(ROOT.joinpath("modules").rglob("*")):
-        if path.is_file() and path.suffix != ".tf" and ".terraform" not in path.parts:
-            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    digest = hashlib.sha256((directory / "main.tf").read_bytes())
     digest.update((directory / ".terraform.lock.hcl").read_bytes())
+    for top, dirs, files in os.walk(ROOT):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        in_modules = Path(top).is_relative_to(ROOT / "modules")
+        for name in sorted(f for f in files if in_modules or f.endswith(".tf")):
+            path = Path(top, name)
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
     saved = directory / "plan.json"
     with (directory / "plan.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # a second process waits for the first one's plan
