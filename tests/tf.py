@@ -165,26 +165,35 @@ def _plan_once(directory: Path, called: list[str]) -> tftest.TerraformPlanOutput
     read (every ``.tf`` file of the repository, the root module's included, every other file of
     ``modules/`` such as the Lambda package, and the provider lock), so a change is planned afresh."""
     test = initialised(str(directory.relative_to(ROOT)), *called)
-    digest = hashlib.sha256((directory / "main.tf").read_bytes())
-    digest.update((directory / ".terraform.lock.hcl").read_bytes())
-    for top, dirs, files in os.walk(ROOT):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
-        in_modules = Path(top).is_relative_to(ROOT / "modules")
-        for name in sorted(f for f in files if in_modules or f.endswith(".tf")):
-            path = Path(top, name)
-            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    digest = plan_inputs_digest(directory)
     saved = directory / "plan.json"
     with (directory / "plan.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # a second process waits for the first one's plan
         if saved.exists():
             kept = json.loads(saved.read_text())
-            if kept["digest"] == digest.hexdigest():
+            if kept["digest"] == digest:
                 return tftest.TerraformPlanOutput(kept["plan"])
         whole = test.plan(output=True)
         partial = directory / f"plan.json.{os.getpid()}"
-        partial.write_text(json.dumps({"digest": digest.hexdigest(), "plan": whole._raw}))
+        partial.write_text(json.dumps({"digest": digest, "plan": whole._raw}))
         partial.replace(saved)
         return whole
+
+
+def plan_inputs_digest(directory: Path, root: Path = ROOT) -> str:
+    """A digest of what a plan of the initialised ``directory`` can read: its ``main.tf`` and
+    provider lock, every ``.tf`` file under ``root`` and every file of ``root/modules``
+    (directories whose name starts with a dot, ``.terraform`` among them, left out)."""
+    digest = hashlib.sha256()
+    for path in (directory / "main.tf", directory / ".terraform.lock.hcl"):
+        digest.update(path.read_bytes() + b"\0")
+    for top, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        in_modules = Path(top).is_relative_to(root / "modules")
+        for name in sorted(f for f in files if in_modules or f.endswith(".tf")):
+            path = Path(top, name)
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def _part(raw: dict[str, Any], key: str) -> tftest.TerraformPlanOutput:
