@@ -300,10 +300,25 @@ def _alarms(p: Planned) -> dict[str, dict[str, Any]]:
     return found
 
 
+# The JSON log lines each metric counts: the decision the post-process Lambda logs (the lines
+# tests/unit/test_endings.py and tests/masking/test_masking_coverage.py find in its logs) and the
+# field counted ("1" per line, or the line's own count). CloudWatch Logs filter pattern syntax,
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html
+COUNTED = {
+    "aws_cloudwatch_log_metric_filter.task_failed": ("run-failed", "1"),
+    "aws_cloudwatch_log_metric_filter.unmasked_columns[0]": ("masking-coverage", "$.uncovered_count"),
+}
+
+
 def _filter_metric(p: Planned, address: str, log_group: str) -> tuple[str, str]:
     metric_filter = p.values[address]
     assert metric_filter["log_group_name"] == p.values[log_group]["name"], address
+    decision, value = COUNTED[address]
+    assert metric_filter["pattern"] == f'{{ $.decision = "{decision}" }}', (
+        f"{address}: {metric_filter['pattern']}"
+    )
     (transformation,) = metric_filter["metric_transformation"]
+    assert transformation["value"] == value, f"{address} counts {transformation['value']}"
     return transformation["namespace"], transformation["name"]
 
 
