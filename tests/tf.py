@@ -11,11 +11,14 @@ Test processes run in parallel (pytest-xdist), so:
 * each process attaches its plans to one AWS provider process of its own
   (``scripts.provider.ProviderServer``) instead of starting the provider twice per plan;
 * ``plan_cases`` plans many input sets of one fixture in a single plan (one module call per
-  set): most of a plan's cost is Terraform loading the AWS provider's schema, paid once there.
+  set): most of a plan's cost is Terraform loading the AWS provider's schema, paid once there;
+  the plan is kept on disk under a digest of what it reads, so the processes that ask for the
+  same cases share one plan.
 """
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import hashlib
 import json
@@ -150,9 +153,47 @@ def plan_calls(calls: Mapping[str, tuple[str, str]]) -> dict[str, tftest.Terrafo
         partial = directory / f"main.tf.{os.getpid()}"
         partial.write_text(text)
         partial.replace(main)
-    relative = str(directory.relative_to(ROOT))
-    whole = initialised(relative, *directories).plan(output=True)
+    whole = _plan_once(directory, directories)
     return {name: _part(whole._raw, key) for name, key in keys.items()}
+
+
+def _plan_once(directory: Path, called: list[str]) -> tftest.TerraformPlanOutput:
+    """The plan of the generated ``directory``: made by the first process that asks for it, read
+    by the others. Test files go to several processes (pytest-xdist, by file), and two files that
+    read the same cases (the inventories and the property checks of a module) should not pay for
+    the same plan twice. The plan is kept beside its configuration under a digest of all it can
+    read (every ``.tf`` file of the repository, the root module's included, every other file of
+    ``modules/`` such as the Lambda package, and the provider lock), so a change is planned afresh."""
+    test = initialised(str(directory.relative_to(ROOT)), *called)
+    digest = plan_inputs_digest(directory)
+    saved = directory / "plan.json"
+    with (directory / "plan.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # a second process waits for the first one's plan
+        if saved.exists():
+            kept = json.loads(saved.read_text())
+            if kept["digest"] == digest:
+                return tftest.TerraformPlanOutput(kept["plan"])
+        whole = test.plan(output=True)
+        partial = directory / f"plan.json.{os.getpid()}"
+        partial.write_text(json.dumps({"digest": digest, "plan": whole._raw}))
+        partial.replace(saved)
+        return whole
+
+
+def plan_inputs_digest(directory: Path, root: Path = ROOT) -> str:
+    """A digest of what a plan of the initialised ``directory`` can read: its ``main.tf`` and
+    provider lock, every ``.tf`` file under ``root`` and every file of ``root/modules``
+    (directories whose name starts with a dot, ``.terraform`` among them, left out)."""
+    digest = hashlib.sha256()
+    for path in (directory / "main.tf", directory / ".terraform.lock.hcl"):
+        digest.update(path.read_bytes() + b"\0")
+    for top, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        in_modules = Path(top).is_relative_to(root / "modules")
+        for name in sorted(f for f in files if in_modules or f.endswith(".tf")):
+            path = Path(top, name)
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def _part(raw: dict[str, Any], key: str) -> tftest.TerraformPlanOutput:

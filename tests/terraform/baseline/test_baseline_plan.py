@@ -12,6 +12,7 @@ import hcl2
 import pytest
 
 from tests import tf
+from tests.terraform import references
 from tests.terraform.inventory import Case, assert_case, collect
 
 FIXTURE = "tests/terraform/baseline/fixture"
@@ -470,12 +471,10 @@ def test_engine_versions_that_cannot_work_are_refused(tf_vars: dict[str, Any], e
 def test_endpoints_read_dms_user_secrets_not_the_rds_managed_master_secrets(default_plan: Any) -> None:
     resources = planned(default_plan)
     for side in ("source", "target"):
+        # Its own side's DMS user secret, given or created; followed through the module's locals.
         refs = _references(default_plan, f"aws_dms_endpoint.{side}", "secrets_manager_arn")
-        assert (
-            f"aws_secretsmanager_secret.dms_{side}[0].arn" in refs
-            or "local.source_secret_arn" in refs
-            or "local.target_secret_arn" in refs
-        )
+        found = references.sources(refs, "baseline")
+        assert found == {f"var.{side}_dms_secret_arn", f"aws_secretsmanager_secret.dms_{side}[0].arn"}, found
         secret = resources[f"aws_secretsmanager_secret.dms_{side}[0]"]
         assert secret["name"] == f"dms-dms-{side}"
     # Terraform creates the containers only: no version, no value, anywhere in the plan.
@@ -495,10 +494,11 @@ def test_endpoints_read_dms_user_secrets_not_the_rds_managed_master_secrets(defa
     assert not list(values_set(default_plan._raw["planned_values"]))
     assert not list(values_set([c["change"]["after"] for c in default_plan._raw["resource_changes"]]))
     # The access role DMS assumes reads the DMS users' secrets only.
-    policy_refs = json.dumps(
-        _references(default_plan, "data.aws_iam_policy_document.secrets_access", "statement")
+    policy_refs = references.sources(
+        _references(default_plan, "data.aws_iam_policy_document.secrets_access", "statement"), "baseline"
     )
-    assert "master_user_secret" not in policy_refs
+    assert not [r for r in policy_refs if "master_user_secret" in r], policy_refs
+    assert {f"aws_secretsmanager_secret.dms_{side}[0].arn" for side in ("source", "target")} <= policy_refs
 
 
 def test_the_preparation_function_runs_on_apply_in_the_network_with_least_privilege(

@@ -12,6 +12,7 @@ import hcl2
 import pytest
 
 from tests import tf
+from tests.terraform import references
 from tests.terraform.inventory import Case, assert_case, collect
 
 FIXTURE = "tests/terraform/root/fixture"
@@ -183,16 +184,17 @@ def test_baseline_with_only_the_required_inputs_is_ready_for_a_real_account() ->
     for side in ("source", "target"):
         assert baseline + f"aws_secretsmanager_secret.dms_{side}[0]" in changes
     assert baseline + "aws_lambda_invocation.prepare_databases[0]" in changes
+    # Each endpoint reads the secret of its own side's DMS user: the one given, or the one the
+    # baseline creates (and its preparation function fills); never an RDS-managed master secret.
     config = plan._raw["configuration"]["root_module"]["module_calls"]["dms_automation"]["module"]
-    locals_refs = json.dumps(config["module_calls"]["baseline"]["module"]["resources"])
-    assert "master_user_secret" not in json.dumps(
-        [
-            r
-            for r in config["module_calls"]["baseline"]["module"]["resources"]
-            if r["type"] == "aws_dms_endpoint"
-        ]
-    )
-    assert locals_refs  # the configuration was read
+    resources = config["module_calls"]["baseline"]["module"]["resources"]
+    endpoints = {r["name"]: r for r in resources if r["type"] == "aws_dms_endpoint"}
+    assert set(endpoints) == {"source", "target"}
+    for side, endpoint in endpoints.items():
+        found = references.attribute_sources(endpoint, "secrets_manager_arn", "baseline")
+        assert found == {f"var.{side}_dms_secret_arn", f"aws_secretsmanager_secret.dms_{side}[0].arn"}, (
+            f"the {side} endpoint's secrets_manager_arn comes from {sorted(found)}"
+        )
     endpoint = changes[baseline + "aws_vpc_endpoint.secretsmanager[0]"]["change"]["after"]
     assert endpoint["service_name"] == "com.amazonaws.eu-west-1.secretsmanager"
     egress = changes[
