@@ -33,6 +33,8 @@ TASK_ARN = f"arn:aws:dms:{REGION}:{ACCOUNT}:task:ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # except X-Ray's, which write the function's own traces. No other action may be granted on "*".
 ONLY_ON_EVERY_RESOURCE = {
     "dms:DescribeConnections",
+    "dms:DescribeReplicationTaskAssessmentRuns",
+    "dms:DescribeReplicationTaskIndividualAssessments",
     "dms:DescribeReplicationTasks",
     "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeSubnets",
@@ -211,10 +213,13 @@ def test_the_starter_may_start_this_task_and_switch_its_own_rule_only(name: str)
     connection = re.compile(rf"^arn:aws:dms:{REGION}:{ACCOUNT}:(endpoint|rep):[A-Za-z0-9*_-]+$")
     for resource in grants.get("dms:TestConnection", set()):
         assert connection.match(resource), f"dms:TestConnection on {resource}"
-    # The assessment reads: this task and its assessment runs only.
+    # The assessment reads: this task and its assessment runs only, but for the two list calls that
+    # take filters only and so are authorized on "*" alone (ONLY_ON_EVERY_RESOURCE).
     run = re.compile(rf"^arn:aws:dms:{REGION}:{ACCOUNT}:assessment-run:[A-Za-z0-9*_-]+$")
     for action in (a for a in grants if "Assessment" in a and _is_read(a)):
         for resource in grants[action]:
+            if resource == "*" and action in ONLY_ON_EVERY_RESOURCE:
+                continue
             assert resource == TASK_ARN or run.match(resource), f"{action} on {resource}"
     _assert_own_rule_and_state(p, "starter", grants)
     # The one role it may hand to DMS: the assessment role, and only to DMS.
