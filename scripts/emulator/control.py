@@ -2,6 +2,7 @@
 
 GET  /_emulator/health                               {"status": "ok"}
 GET  /_emulator/dms/task?arn=ARN                      what the task's last run was started with
+                                                      and the tables its full load copied
 POST /_emulator/dms/task/finish {"arn", "outcome", "message"?}
      the running task ends as DMS would end it: outcome "stopped" (full load finished)
      or "failed" (StopReason and LastFailureMessage set); answers DescribeReplicationTasks' shape
@@ -33,6 +34,7 @@ def _task_state(arn: str) -> dict[str, Any]:
         "LastStartType": task.last_start_type,
         "StartCount": task.start_count,
         "StopReason": task.stop_reason,
+        "LoadedTables": [vars(t) for t in getattr(getattr(task, "load_report", None), "tables", [])],
     }
 
 

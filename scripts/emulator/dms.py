@@ -52,6 +52,8 @@ from moto.dms.responses import DatabaseMigrationServiceResponse
 from moto.dms.utils import random_id
 from moto.utilities.utils import get_partition
 
+from . import dataplane
+
 # Response keys that DMS's API types as Timestamp (SubscriptionCreationTime is a String in DMS).
 TIMESTAMP_KEYS = frozenset(
     {
@@ -168,6 +170,7 @@ def _task_start(self: FakeReplicationTask, start_type: str = "start-replication"
     if start_type != "resume-processing":
         self.full_load_percent = 0
     self.status = "running"
+    dataplane.on_task_start(self, start_type)  # a full load copies rows (MySQL endpoints only)
     return self
 
 
