@@ -9,6 +9,7 @@ and every sensitive production value still readable in the target is listed (``r
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,15 +35,17 @@ class CycleResult:
     readable: list[str] = field(default_factory=list)
 
 
-def _show_invocation(timeline: Timeline, invocation: Invocation) -> None:
+def _show_invocation(timeline: Timeline, invocation: Invocation, seconds: float) -> None:
+    took = f" ({seconds:.1f}s)"
     if invocation.failed:
         assert invocation.error is not None
         timeline.detail(
             f"{invocation.function_name} raised {invocation.error['errorType']}: "
-            f"{invocation.error['errorMessage']}"
+            f"{invocation.error['errorMessage']}{took}"
         )
     else:
-        timeline.detail(f"{invocation.function_name} returned {json.dumps(invocation.payload, default=str)}")
+        payload = json.dumps(invocation.payload, default=str)
+        timeline.detail(f"{invocation.function_name} returned {payload}{took}")
 
 
 def run_cycle(
@@ -62,8 +65,9 @@ def run_cycle(
         f"The schedule fires: EventBridge rule {rule} invokes {stack.outputs['starter_function_name']}"
     )
     timeline.detail("(the handler runs from the package the module deployed, downloaded from the emulator)")
+    started = time.monotonic()
     starter = stack.fire_schedule()
-    _show_invocation(timeline, starter)
+    _show_invocation(timeline, starter, time.monotonic() - started)
     task = stack.describe_task(task_arn)
     state = stack.emulator.task_state(task_arn)
     rule_after_start = stack.rule_state()
@@ -101,8 +105,9 @@ def run_cycle(
     timeline.detail(json.dumps(json.loads(published["message"]), indent=2))
     post = []
     for function_name, event in published["deliveries"]:
+        started = time.monotonic()
         invocation = stack.deliver(function_name, event)
-        _show_invocation(timeline, invocation)
+        _show_invocation(timeline, invocation, time.monotonic() - started)
         post.append(invocation)
 
     rule_after = stack.rule_state()

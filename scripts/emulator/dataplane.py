@@ -267,9 +267,11 @@ def _as_endpoint(endpoint: Any) -> Endpoint | None:
 def on_task_start(task: Any, start_type: str) -> LoadReport | None:
     """Run the full load of a task that just started, when it has one and both endpoints are MySQL.
 
-    ``task`` is the emulated task (``migration_type``, the endpoints' ARNs, ``table_mappings``,
-    ``replication_task_settings``); its ``load_report`` is set, or, when the load fails, it ends
-    ``failed`` as DMS ends it (``StopReason`` ``FATAL_ERROR``, the error in ``LastFailureMessage``).
+    ``task`` is the emulated task: ``migration_type``, ``source_endpoint_arn``,
+    ``target_endpoint_arn``, ``table_mappings`` and its settings (``replication_task_settings``
+    or ``settings``). Its ``load_report`` is set; when the load fails the task ends ``failed`` as
+    DMS ends it (``StopReason`` ``FATAL_ERROR``, the error in ``LastFailureMessage``), and a task
+    that would settle to another status on its own (``settles_to``) stays failed.
     """
     task.load_report = None
     if task.migration_type == "cdc" or start_type == "resume-processing":
@@ -278,14 +280,32 @@ def on_task_start(task: Any, start_type: str) -> LoadReport | None:
     target = _as_endpoint(_endpoint(task.target_endpoint_arn))
     if source is None or target is None:
         return None
+    settings = getattr(task, "replication_task_settings", None) or getattr(task, "settings", None)
+    name = getattr(task, "identifier", None) or getattr(task, "id", "?")
     try:
-        report = full_load(source, target, task.table_mappings, task.replication_task_settings)
+        report = full_load(source, target, task.table_mappings, settings)
     except Exception as error:  # any failure of the load fails the task, as in DMS
-        log.warning("full load of task %s failed: %s", task.id, error)
+        log.warning("full load of task %s failed: %s", name, error)
         task.status = "failed"
+        if hasattr(task, "settles_to"):
+            task.settles_to = None
         task.stop_reason = "Stop Reason FATAL_ERROR"
         task.last_failure_message = f"Last Error Full load failed: {error} Task error notification received"
         return None
-    log.info("task %s: %s", task.id, report)
+    log.info("task %s: %s", name, report)
     task.load_report = report
     return report
+
+
+def table_statistics(report: LoadReport) -> list[dict[str, Any]]:
+    """The load as DescribeTableStatistics reports it: one completed table per copied table
+    (``TableStatistics``, https://docs.aws.amazon.com/dms/latest/APIReference/API_TableStatistics.html)."""
+    return [
+        {
+            "SchemaName": table.source.split(".", 1)[0],
+            "TableName": table.source.split(".", 1)[1],
+            "FullLoadRows": table.rows,
+            "TableState": "Table completed",
+        }
+        for table in report.tables
+    ]

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from scripts.emulator import Emulator
-from scripts.emulator.dataplane import Endpoint, LoadError, Mappings, full_load
+from scripts.emulator.dataplane import Endpoint, LoadError, Mappings, full_load, table_statistics
 from scripts.sample_data import ROWS, TABLE, SampleDatabase
 
 REGION = "eu-west-1"
@@ -178,6 +178,14 @@ def test_target_table_preparation_modes(database: SampleDatabase, mode: str, exp
         (f"production.{TABLE}", f"staging.{TABLE}", len(ROWS))
     ]
     assert len(database.rows()) == expected
+    assert table_statistics(report) == [
+        {
+            "SchemaName": "production",
+            "TableName": TABLE,
+            "FullLoadRows": len(ROWS),
+            "TableState": "Table completed",
+        }
+    ]
 
 
 def test_an_unknown_preparation_mode_is_refused(database: SampleDatabase) -> None:
