@@ -390,7 +390,12 @@ class EmulatedStack:
     def end_run(self, combination: Combination, task_arn: str, outcome: str) -> dict[str, Any]:
         """DMS: the run ends; a full load stops on its own, a CDC run stops at cut-over, or it fails."""
         if outcome == "failed":
-            self.emulator.finish_task(task_arn, "failed", "Last Error ORA-12541: TNS:no listener Task error")
+            error = (
+                "Last Error 2013 Lost connection to server during query (target) Task error"
+                if self.with_data(combination)
+                else "Last Error ORA-12541: TNS:no listener Task error"
+            )
+            self.emulator.finish_task(task_arn, "failed", error)
         elif combination.stops_on_its_own:
             self.emulator.finish_task(task_arn, "stopped")
         else:
