@@ -4,7 +4,8 @@
 
 1. starts the emulator (moto's server plus the project's extension) on a free loopback port and,
    at the same time, one AWS provider process that every terraform command of the run attaches to;
-   a throwaway MariaDB starts in the background too, its "production" schema seeded with customers;
+   (a throwaway MariaDB starts in the background during the apply, its "production" schema seeded
+   with customers);
 2. creates a DMS replication instance, two endpoints (the MariaDB's, for a full-load combination)
    and a task in it (boto3), and the target database's secret (a password generated for this run);
 3. applies examples/local: the real modules/automation on that task, with after-load masking;
@@ -101,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     stack = EmulatedStack(timeline=timeline, data=None if args.no_data else SampleDatabase())
     kept = interrupted = False
     try:
-        timeline.step("Start the local AWS emulator, the AWS provider and MariaDB; terraform init")
+        timeline.step("Start the local AWS emulator and the AWS provider; terraform init")
         stack.start()
         timeline.detail(f"emulator listening on {stack.emulator.endpoint} (log: {stack.emulator.log_path})")
         if stack.provider is not None:
@@ -128,7 +129,10 @@ def main(argv: list[str] | None = None) -> int:
                 "stop by themselves (DMS masks their changes while loading)"
             )
 
-        timeline.step(f"terraform apply {EXAMPLE_DIR} (modules/automation on that task)")
+        timeline.step(
+            f"terraform apply {EXAMPLE_DIR} (modules/automation on that task)"
+            + ("; MariaDB starts meanwhile" if masking else "")
+        )
         outputs = stack.apply(combination, task)
         for key in (
             "event_rule_name",

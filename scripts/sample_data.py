@@ -78,8 +78,11 @@ class SampleDatabase:
         """Start the server in a thread that stays alive until ``stop``.
 
         The thread lives as long as the server: the server is started with PR_SET_PDEATHSIG, which
-        Linux fires when the *thread* that forked it exits, not the process.
+        Linux fires when the *thread* that forked it exits, not the process. Starting it again does
+        nothing.
         """
+        if self._thread is not None:
+            return self
 
         def run() -> None:
             started = time.monotonic()

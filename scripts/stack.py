@@ -114,7 +114,7 @@ class EmulatedStack:
     With ``data`` (a ``SampleDatabase``), a task of a combination that stops on its own (full load)
     has MariaDB endpoints: the emulated full load copies ``production`` into ``staging``, and the
     apply gets the target's secret (created here, in the emulator) and a VPC for after-load masking.
-    The database starts in the background with the emulator and is awaited only before a run.
+    The database starts in the background during the first apply and is awaited only before a run.
     """
 
     def __init__(
@@ -151,8 +151,6 @@ class EmulatedStack:
     def start(self) -> EmulatedStack:
         """Emulator and provider start in the background while ``terraform init`` runs."""
         with self.phase("start"):
-            if self.data is not None:
-                self.data.start_in_background()
             if self.own_emulator:
                 self.emulator.spawn()
             lock_file = ROOT / EXAMPLE_DIR / ".terraform.lock.hcl"
@@ -337,6 +335,10 @@ class EmulatedStack:
             **(extra_vars or {}),
         }
         with self.phase("apply"):
+            if self.data is not None:
+                # While the AWS provider mostly waits (SQS alone: ~26 s), not while terraform init
+                # and the emulator's start need the CPU.
+                self.data.start_in_background()
             self.applied_vars = tf_vars
             self.terraform.apply(tf_vars=tf_vars, state=self.state_path, parallelism="30")
             state = json.loads(Path(self.state_path).read_text())
