@@ -36,7 +36,8 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 setup: $(VENV)/.installed ## virtual environment with everything the tests and the demo need
 	bash scripts/ensure-mariadb.sh
 
-demo: $(VENV)/.installed ## one whole automation cycle on the local AWS emulator
+demo: $(VENV)/.installed ## one whole automation cycle on the local AWS emulator, masking a refreshed table
+	bash scripts/ensure-mariadb.sh
 	$(PY) -m scripts.demo --combination $(COMBINATION) $(DEMO_ARGS)
 
 test: setup lint checkov ## every test: unit, plan, masking against MariaDB, end to end on the emulator

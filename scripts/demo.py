@@ -4,12 +4,17 @@
 
 1. starts the emulator (moto's server plus the project's extension) on a free loopback port and,
    at the same time, one AWS provider process that every terraform command of the run attaches to;
-2. creates a DMS replication instance, two endpoints and a task in it (boto3);
-3. applies examples/local: the real modules/automation on that task;
+   (a throwaway MariaDB starts in the background during the apply, its "production" schema seeded
+   with customers);
+2. creates a DMS replication instance, two endpoints (the MariaDB's, for a full-load combination)
+   and a task in it (boto3), and the target database's secret (a password generated for this run);
+3. applies examples/local: the real modules/automation on that task, with after-load masking;
 4. drives one cycle as AWS would: the schedule fires the starter (run from the package the module
-   deployed), the task starts and the trigger is disabled; DMS ends the run and publishes its
-   notification to the SNS topic; SNS delivers it to the post-process Lambda, which re-arms the
-   trigger (schedule) or leaves it disarmed (one-time);
+   deployed), the task starts, its full load copies production.customers into staging, and the
+   trigger is disabled; DMS ends the run and publishes its notification to the SNS topic; SNS
+   delivers it to the post-process Lambda, which masks staging.customers and re-arms the trigger
+   (schedule) or leaves it disarmed (one-time). The rows are printed as loaded and as masked, and
+   the demo fails if any production name, e-mail or phone number is still readable;
 5. destroys what it created and stops the emulator (unless ``--keep``).
 
 Terraform state lives in a temporary directory per run, the emulator in its own process group;
@@ -30,7 +35,8 @@ from typing import Any
 
 import tftest
 
-from scripts.cycle import run_cycle
+from scripts.cycle import CycleResult, run_cycle
+from scripts.sample_data import SENSITIVE, SampleDatabase, readable_production_values
 from scripts.stack import ALL_COMBINATIONS, EXAMPLE_DIR, REGION, TASK_ID, Combination, EmulatedStack, Timeline
 
 
@@ -47,6 +53,20 @@ def _install_signal_handlers() -> None:
         signal.signal(signal.SIGHUP, interrupted)
 
 
+def _masking_verdict(result: CycleResult) -> tuple[bool, str]:
+    """Whether the target held production data after the load and none of it after post-processing."""
+    if not result.rows_loaded or not readable_production_values(result.rows_loaded):
+        return False, "FAILED: the full load did not copy the production rows, so nothing was shown masked"
+    if result.rows_after is None or result.readable:
+        problems = "\n    ".join(result.readable)
+        print(f"\nPRODUCTION DATA IS READABLE AFTER POST-PROCESSING:\n    {problems}", file=sys.stderr)
+        return False, f"FAILED: {len(result.readable)} production values readable in staging.customers"
+    return True, (
+        f"{len(result.rows_after)} rows of staging.customers loaded with production values, "
+        f"{', '.join(SENSITIVE)} masked; none readable"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.demo", description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -57,6 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fail", action="store_true", help="make the DMS run fail instead of completing")
     parser.add_argument(
         "--keep", action="store_true", help="leave the stack and the emulator up for poking at"
+    )
+    parser.add_argument(
+        "--no-data",
+        action="store_true",
+        help="the cycle without the sample database: no MariaDB, no full load and no masking",
     )
     parser.add_argument(
         "--terraform-destroy",
@@ -74,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     timeline = Timeline()
     outcome = "failed" if args.fail else "stopped"
     print(f"DMS automation demo: {combination.label}, run {'fails' if args.fail else 'succeeds'}")
-    stack = EmulatedStack(timeline=timeline)
+    stack = EmulatedStack(timeline=timeline, data=None if args.no_data else SampleDatabase())
     kept = interrupted = False
     try:
         timeline.step("Start the local AWS emulator and the AWS provider; terraform init")
@@ -89,8 +114,25 @@ def main(argv: list[str] | None = None) -> int:
         with stack.phase("task"):
             task = stack.create_task(combination)
         timeline.detail(f"{task['ReplicationTaskArn']} -> {task['Status']}")
+        masking = stack.masking_inputs(combination)
+        if masking:
+            timeline.detail(
+                "endpoints: the local MariaDB (user dms); table mappings: production.% -> schema staging"
+            )
+            timeline.detail(
+                f"target secret {masking['masking_secret_arn']} "
+                "(user masking, password generated for this run)"
+            )
+        elif not args.no_data:
+            timeline.detail(
+                f"no data: after-load masking is refused for {combination.refresh_type} tasks, which never "
+                "stop by themselves (DMS masks their changes while loading)"
+            )
 
-        timeline.step(f"terraform apply {EXAMPLE_DIR} (modules/automation on that task)")
+        timeline.step(
+            f"terraform apply {EXAMPLE_DIR} (modules/automation on that task)"
+            + ("; MariaDB starts meanwhile" if masking else "")
+        )
         outputs = stack.apply(combination, task)
         for key in (
             "event_rule_name",
@@ -111,12 +153,14 @@ def main(argv: list[str] | None = None) -> int:
             if combination.is_schedule or (outcome == "failed" and combination.is_schedule)
             else ("DISABLED")
         )
+        masked = _masking_verdict(result) if masking else None
         ok = (
             result.rule_after_start == "DISABLED"
             and result.task_after_start == "running"
             and result.rule_after_post_process == expected_rule
             and not result.starter.failed
             and (outcome == "failed" or not any(p.failed for p in result.post_process))
+            and (masked is None or masked[0])
         )
         print("\nSummary")
         print(f"  combination           {combination.label}")
@@ -126,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"  run ended             task {result.task_after_run}")
         print(f"  after post-process    rule {result.rule_after_post_process} (expected {expected_rule})")
+        if masked is not None:
+            print(f"  masking               {masked[1]}")
         print(
             f"  result                {'OK' if ok else 'UNEXPECTED'} "
             f"in {time.monotonic() - timeline.started:.1f}s"

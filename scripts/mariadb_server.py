@@ -48,7 +48,7 @@ def _which(candidates: tuple[str, ...]) -> str:
     )
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -73,8 +73,19 @@ class MariaDB:
     host = "127.0.0.1"
 
     @classmethod
-    def start(cls, *, durable: bool = True, extra_args: tuple[str, ...] = (), timeout: float = 60) -> MariaDB:
-        """Install a fresh data directory and start a server on it; returns when it accepts connections."""
+    def start(
+        cls,
+        *,
+        durable: bool = True,
+        extra_args: tuple[str, ...] = (),
+        timeout: float = 60,
+        port: int | None = None,
+    ) -> MariaDB:
+        """Install a fresh data directory and start a server on it; returns when it accepts connections.
+
+        ``port``: where it listens (a free loopback port when None; ``free_port()`` picks one ahead,
+        for a caller that must name it before the server is up).
+        """
         server = _which(SERVER_CANDIDATES)
         installer = _which(INSTALL_CANDIDATES)
         base = Path(tempfile.mkdtemp(prefix="dms-masking-mariadb-"))
@@ -106,7 +117,7 @@ class MariaDB:
             raise MariaDBUnavailable(
                 f"{installer} failed: {output.decode(errors='replace')[-2000:]}"
             ) from error
-        port = _free_port()
+        port = port or free_port()
         args = [
             server,
             "--no-defaults",

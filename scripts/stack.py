@@ -23,6 +23,7 @@ from scripts.emulator import FAKE_CREDENTIALS, Emulator
 from scripts.emulator.lambdas import Invocation, invoke
 from scripts.events import DMS_EVENTS, dms_notification, scheduled_event, sns_lambda_event
 from scripts.provider import ProviderServer
+from scripts.sample_data import SampleDatabase
 from scripts.tfcli import ROOT, terraform_env
 
 sys.path.insert(0, str(ROOT / "lambda_src"))
@@ -109,15 +110,27 @@ class EmulatedStack:
     ``start`` launches the emulator and the AWS provider and runs ``terraform init`` while they
     start; ``apply`` is one ``terraform apply`` (outputs are read from the state it writes);
     ``destroy`` is one ``terraform destroy -refresh=false``. ``phases`` records how long each took.
+
+    With ``data`` (a ``SampleDatabase``), a task of a combination that stops on its own (full load)
+    has MariaDB endpoints: the emulated full load copies ``production`` into ``staging``, and the
+    apply gets the target's secret (created here, in the emulator) and a VPC for after-load masking.
+    The database starts in the background during the first apply and is awaited only before a run.
     """
 
-    def __init__(self, emulator: Emulator | None = None, timeline: Timeline | None = None) -> None:
+    def __init__(
+        self,
+        emulator: Emulator | None = None,
+        timeline: Timeline | None = None,
+        data: SampleDatabase | None = None,
+    ) -> None:
+        self.data = data
+        self._masking_inputs: dict[str, Any] | None = None
         self.own_emulator = emulator is None
         self.emulator = emulator or Emulator()
         self.timeline = timeline or quiet()
         self.workdir = Path(tempfile.mkdtemp(prefix="dms-automation-demo-"))
         self.outputs: dict[str, Any] = {}
-        self.applied_vars: dict[str, str] | None = None
+        self.applied_vars: dict[str, Any] | None = None
         self.provider: ProviderServer | None = None
         self.phases: dict[str, float] = {}
         self._terraform: tftest.TerraformTest | None = None
@@ -162,49 +175,97 @@ class EmulatedStack:
 
         The instance and endpoints are made once per emulator; with ``resource_identifier`` the task
         gets a fixed ARN, so a new task of another migration type can take the place of the last one.
+        With sample data (``with_data``) the endpoints are the MariaDB's and the task loads
+        ``production`` into ``staging``; otherwise they name hosts that do not exist and nothing moves.
         """
         dms = self.client("dms")
-        if task_id not in self._task_bases:
+        with_data = self.with_data(combination)
+        base = f"{task_id}-data" if with_data else task_id
+        if base not in self._task_bases:
             instance = dms.create_replication_instance(
-                ReplicationInstanceIdentifier=f"{task_id}-instance", ReplicationInstanceClass="dms.t3.medium"
+                ReplicationInstanceIdentifier=f"{base}-instance", ReplicationInstanceClass="dms.t3.medium"
             )["ReplicationInstance"]["ReplicationInstanceArn"]
             endpoints = {}
             for kind, engine, port in (("source", "oracle", 1521), ("target", "aurora", 3306)):
+                settings: dict[str, Any] = {
+                    "EngineName": engine,
+                    "ServerName": f"{kind}.db.internal",
+                    "Port": port,
+                    "DatabaseName": "APP",
+                    "Username": "dms",
+                    "Password": "not-a-secret",
+                }
+                if with_data:
+                    assert self.data is not None
+                    settings = self.data.endpoint(kind)
                 endpoints[kind] = dms.create_endpoint(
-                    EndpointIdentifier=f"{task_id}-{kind}",
-                    EndpointType=kind,
-                    EngineName=engine,
-                    ServerName=f"{kind}.db.internal",
-                    Port=port,
-                    DatabaseName="APP",
-                    Username="dms",
-                    Password="not-a-secret",
+                    EndpointIdentifier=f"{base}-{kind}", EndpointType=kind, **settings
                 )["Endpoint"]["EndpointArn"]
-            self._task_bases[task_id] = (instance, endpoints["source"], endpoints["target"])
-        instance, source, target = self._task_bases[task_id]
+            self._task_bases[base] = (instance, endpoints["source"], endpoints["target"])
+        instance, source, target = self._task_bases[base]
         extra = {"ResourceIdentifier": resource_identifier} if resource_identifier else {}
+        mappings = (
+            SampleDatabase.table_mappings()
+            if with_data
+            else {
+                "rules": [
+                    {
+                        "rule-type": "selection",
+                        "rule-id": "1",
+                        "rule-name": "app",
+                        "object-locator": {"schema-name": "APP", "table-name": "%"},
+                        "rule-action": "include",
+                    }
+                ]
+            }
+        )
         task = dms.create_replication_task(
             ReplicationTaskIdentifier=task_id,
             SourceEndpointArn=source,
             TargetEndpointArn=target,
             ReplicationInstanceArn=instance,
             MigrationType=combination.refresh_type,
-            TableMappings=json.dumps(
-                {
-                    "rules": [
-                        {
-                            "rule-type": "selection",
-                            "rule-id": "1",
-                            "rule-name": "app",
-                            "object-locator": {"schema-name": "APP", "table-name": "%"},
-                            "rule-action": "include",
-                        }
-                    ]
-                }
-            ),
+            TableMappings=json.dumps(mappings),
             **extra,
         )["ReplicationTask"]
         return self.describe_task(task["ReplicationTaskArn"])
+
+    def with_data(self, combination: Combination) -> bool:
+        """Whether a task of ``combination`` moves sample data and is masked after load.
+
+        Only a task that stops on its own: after-load masking is refused for ``cdc`` and
+        ``full-load-and-cdc`` (docs/design.md, "Masking"), whose copies DMS masks while loading.
+        """
+        return self.data is not None and combination.stops_on_its_own
+
+    def masking_inputs(self, combination: Combination) -> dict[str, Any]:
+        """examples/local's masking variables: the target's secret and a VPC, made once, in the emulator.
+
+        The secret holds the credentials of the MariaDB user ``masking``, whose password the sample
+        database generated for this run: nothing of it is in the configuration or the state.
+        """
+        if not self.with_data(combination):
+            return {}
+        if self._masking_inputs is None:
+            assert self.data is not None
+            secret = self.client("secretsmanager").create_secret(
+                Name=f"{TASK_ID}/target-database",
+                Description="The demo's target database (staging on the local MariaDB): after-load masking",
+                SecretString=json.dumps(self.data.masking_secret()),
+            )["ARN"]
+            ec2 = self.client("ec2")
+            vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
+            subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.42.1.0/24", AvailabilityZone=f"{REGION}a")[
+                "Subnet"
+            ]["SubnetId"]
+            group = ec2.create_security_group(
+                GroupName=f"{TASK_ID}-masking", Description="post-process Lambda to the target", VpcId=vpc
+            )["GroupId"]
+            self._masking_inputs = {
+                "masking_secret_arn": secret,
+                "masking_vpc_config": {"subnet_ids": [subnet], "security_group_ids": [group]},
+            }
+        return dict(self._masking_inputs)
 
     def delete_task(self, arn: str) -> None:
         """Delete the task and wait until DMS no longer shows it (it is "deleting" meanwhile, and
@@ -265,11 +326,15 @@ class EmulatedStack:
         return str(self.workdir / "terraform.tfstate")
 
     def apply(
-        self, combination: Combination, task: dict[str, Any], extra_vars: dict[str, str] | None = None
+        self, combination: Combination, task: dict[str, Any], extra_vars: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        """One ``terraform apply`` (no separate plan); the outputs come from the state it wrote."""
-        tf_vars = {
+        """One ``terraform apply`` (no separate plan); the outputs come from the state it wrote.
+
+        With sample data, a full-load combination is applied with after-load masking.
+        """
+        tf_vars: dict[str, Any] = {
             **combination.tf_vars(),
+            **self.masking_inputs(combination),
             "aws_endpoint_url": self.emulator.endpoint,
             "region": REGION,
             "replication_task_arn": task["ReplicationTaskArn"],
@@ -277,6 +342,10 @@ class EmulatedStack:
             **(extra_vars or {}),
         }
         with self.phase("apply"):
+            if self.data is not None:
+                # While the AWS provider mostly waits (SQS alone: ~26 s), not while terraform init
+                # and the emulator's start need the CPU.
+                self.data.start_in_background()
             self.applied_vars = tf_vars
             self.terraform.apply(tf_vars=tf_vars, state=self.state_path, parallelism="30")
             state = json.loads(Path(self.state_path).read_text())
@@ -310,6 +379,8 @@ class EmulatedStack:
             with self.phase("stop"):
                 if self.provider is not None:
                     self.provider.stop()
+                if self.data is not None:
+                    self.data.stop()
                 if self.own_emulator:
                     self.emulator.stop()
                 shutil.rmtree(self.workdir, ignore_errors=True)
@@ -328,7 +399,12 @@ class EmulatedStack:
     def end_run(self, combination: Combination, task_arn: str, outcome: str) -> dict[str, Any]:
         """DMS: the run ends; a full load stops on its own, a CDC run stops at cut-over, or it fails."""
         if outcome == "failed":
-            self.emulator.finish_task(task_arn, "failed", "Last Error ORA-12541: TNS:no listener Task error")
+            error = (
+                "Last Error 2013 Lost connection to server during query (target) Task error"
+                if self.with_data(combination)
+                else "Last Error ORA-12541: TNS:no listener Task error"
+            )
+            self.emulator.finish_task(task_arn, "failed", error)
         elif combination.stops_on_its_own:
             self.emulator.finish_task(task_arn, "stopped")
         else:

@@ -30,6 +30,7 @@ provider "aws" {
     secretsmanager = var.aws_endpoint_url
     sns            = var.aws_endpoint_url
     sqs            = var.aws_endpoint_url
+    ssm            = var.aws_endpoint_url
     sts            = var.aws_endpoint_url
   }
 
@@ -39,6 +40,23 @@ provider "aws" {
       Environment = "local"
     }
   }
+}
+
+################################################################################
+# After-load masking of the demo's target table (scripts/sample_data.py creates
+# it in a local MariaDB: staging.customers, loaded from production.customers by
+# the emulated DMS full load). Applied only when the target's secret is given:
+# the demo creates that secret at run time, with a password it generates, so no
+# credential is ever written here; without it (and for continuous tasks, which
+# never stop for after-load masking) the automation runs with no masking.
+################################################################################
+
+locals {
+  masking_rules = [
+    { schema = "staging", table = "customers", column = "full_name", strategy = "hash" },
+    { schema = "staging", table = "customers", column = "email", strategy = "fake_email" },
+    { schema = "staging", table = "customers", column = "phone", strategy = "redact", options = { keep_last = 2 } },
+  ]
 }
 
 ################################################################################
@@ -56,4 +74,8 @@ module "dms_automation" {
   schedule_expression         = var.schedule_expression
   name_prefix                 = var.name_prefix
   log_retention_in_days       = 7
+
+  masking_rules      = [for rule in local.masking_rules : rule if var.masking_secret_arn != null]
+  masking_secret_arn = var.masking_secret_arn
+  masking_vpc_config = var.masking_secret_arn == null ? null : var.masking_vpc_config
 }

@@ -10,6 +10,21 @@ variable "aws_endpoint_url" {
   }
 }
 
+variable "masking_secret_arn" {
+  description = "ARN of the Secrets Manager secret (in the emulator) of the target database the post-process Lambda masks after load: JSON with host, port, dbname, username, password. The demo creates it at run time for full-load combinations. Null: no masking."
+  type        = string
+  default     = null
+}
+
+variable "masking_vpc_config" {
+  description = "Subnets and security groups (in the emulator) of the post-process Lambda when it masks; required with masking_secret_arn, as the module requires it for after-load masking."
+  type = object({
+    subnet_ids         = list(string)
+    security_group_ids = list(string)
+  })
+  default = null
+}
+
 variable "migration_refresh_indicator" {
   description = "data-refresh or data-migration (see the combination table in the module README)."
   type        = string

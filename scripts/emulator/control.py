@@ -37,6 +37,7 @@ def _task_state(arn: str) -> dict[str, Any]:
         "LastStartType": task.last_start_type,
         "StartCount": task.start_count,
         "StopReason": task.stop_reason,
+        "LoadedTables": [vars(t) for t in getattr(getattr(task, "load_report", None), "tables", [])],
     }
 
 

@@ -35,6 +35,7 @@ from moto.dms.models import (
 from moto.dms.responses import DatabaseMigrationServiceResponse
 from moto.utilities.utils import get_partition
 
+from . import dataplane
 from .dms_model import OPERATIONS, DmsModel
 
 # Response keys that DMS's API types as Timestamp (SubscriptionCreationTime is a String in DMS).
@@ -432,6 +433,14 @@ def _call_action(self: DatabaseMigrationServiceResponse) -> Any:
         if status == 200 and operation == "CreateReplicationTask" and params.get("Tags"):
             arn = json.loads(answer)["ReplicationTask"]["ReplicationTaskArn"]
             self.dms_backend.tagger.tag_resource(arn, params["Tags"])
+        if status == 200 and operation == "StartReplicationTask":
+            # The emulator's data plane: a full load between MySQL-family endpoints copies rows
+            # (scripts/emulator/dataplane.py), and DescribeTableStatistics then counts them.
+            with model.lock:
+                task = model.task(params["ReplicationTaskArn"])
+                report = dataplane.on_task_start(task, params["StartReplicationTaskType"])
+                if report is not None:
+                    model.set_table_statistics(task.arn, dataplane.table_statistics(report))
         return status, {"Content-Type": "application/x-amz-json-1.1"}, answer.decode()
     status, headers, body = _original_call_action(self)
     if status == 200 and isinstance(body, str) and body.startswith("{"):

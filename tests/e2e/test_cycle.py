@@ -6,6 +6,10 @@ so each combination is one incremental ``terraform apply`` of examples/local (th
 first: the dead-letter queue policy changes once). Before each cycle the trigger and the run state
 are put back the way a fresh deployment leaves them (rule enabled, no state item), since the new
 task has the old one's ARN and Terraform leaves both to the Lambdas.
+
+The stack has the demo's sample database: every full-load task loads production.customers from a
+local MariaDB into staging, and the post-process Lambda (from the deployed package) masks it; each
+such cycle checks that the load copied production's values and that none is readable after it.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from scripts.cycle import run_cycle
+from scripts.cycle import CycleResult, run_cycle
+from scripts.sample_data import ROWS, SENSITIVE, SampleDatabase, readable_production_values
 from scripts.stack import Combination, EmulatedStack
 
 pytestmark = pytest.mark.slow
@@ -62,7 +67,7 @@ class Deployment:
 
 @pytest.fixture(scope="module")
 def deployment() -> Iterator[Deployment]:
-    stack = EmulatedStack().start()
+    stack = EmulatedStack(data=SampleDatabase()).start()
     try:
         yield Deployment(stack)
     finally:
@@ -106,6 +111,30 @@ def test_one_cycle(deployment: Deployment, label: str) -> None:
     assert stack.emulator.task_state(arn)["StartCount"] == 1
     state = stack.run_state(arn)
     assert state["phase"] == "idle" and state["handled_run"], state  # the run is recorded as handled
+    post_environment = functions.get_function_configuration(
+        FunctionName=stack.outputs["post_process_function_name"]
+    )["Environment"]["Variables"]
+    if combination.stops_on_its_own:
+        assert post_environment["MASKING_RULES_PARAMETER"], post_environment
+        _assert_masked(result)
+    else:  # after-load masking is refused for a task that never stops by itself
+        assert not post_environment.get("MASKING_RULES_PARAMETER"), post_environment
+        assert result.rows_loaded is None and result.rows_after is None
+
+
+def _assert_masked(result: CycleResult) -> None:
+    """The full load copied production's rows, and post-processing left none of their values readable."""
+    assert [(t["source"], t["target"], t["rows"]) for t in result.loaded_tables] == [
+        ("production.customers", "staging.customers", len(ROWS))
+    ]
+    assert result.rows_loaded is not None and result.rows_after is not None
+    assert len(readable_production_values(result.rows_loaded)) == len(ROWS) * len(SENSITIVE)
+    assert result.readable == [], result.readable
+    # Masking changes the sensitive columns only: every row is kept, the other columns as loaded.
+    others = [c for c in result.rows_loaded[0] if c not in SENSITIVE]
+    assert [{c: r[c] for c in others} for r in result.rows_after] == [
+        {c: r[c] for c in others} for r in result.rows_loaded
+    ]
 
 
 def _failed_run(deployment: Deployment, combination: Combination) -> None:
@@ -125,3 +154,5 @@ def _failed_run(deployment: Deployment, combination: Combination) -> None:
     assert '"run-failed"' in post.logs  # what the module's TaskFailed metric filter counts
     assert result.rule_after_post_process == "ENABLED"
     assert stack.describe_task(arn)["Status"] == "failed"
+    # What the failed run loaded (a reload: production's rows again) was masked before the alarm.
+    _assert_masked(result)
