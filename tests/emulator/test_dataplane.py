@@ -89,6 +89,7 @@ def test_a_started_full_load_copies_the_selected_table_into_the_renamed_schema(
     # and a changed target row is production's again.
     _root(database, f"UPDATE staging.{TABLE} SET email = 'changed' WHERE id = 1")
     dms.stop_replication_task(ReplicationTaskArn=arn)
+    assert _status(dms, arn)["Status"] == "stopped"  # a stop answers "stopping"; the next look shows it
     dms.start_replication_task(ReplicationTaskArn=arn, StartReplicationTaskType="reload-target")
     assert [tuple(r.values()) for r in database.rows()] == list(ROWS)
 
@@ -99,6 +100,7 @@ def test_a_cdc_task_and_a_resumed_task_load_nothing(dms: Any, database: SampleDa
     dms.start_replication_task(ReplicationTaskArn=arn, StartReplicationTaskType="start-replication")
     assert database.rows() == []
     dms.stop_replication_task(ReplicationTaskArn=arn)
+    assert _status(dms, arn)["Status"] == "stopped"
     dms.start_replication_task(ReplicationTaskArn=arn, StartReplicationTaskType="resume-processing")
     assert database.rows() == []
 
