@@ -111,55 +111,6 @@ resource "aws_security_group" "masking" {
   tags        = merge(var.tags, { Name = "${local.name_prefix}-post-process" })
 }
 
-resource "aws_vpc_security_group_egress_rule" "masking_to_target" {
-  count = local.baseline_masking_network ? 1 : 0
-
-  security_group_id            = aws_security_group.masking[0].id
-  description                  = "MySQL port of the target"
-  ip_protocol                  = "tcp"
-  from_port                    = module.baseline[0].target_port
-  to_port                      = module.baseline[0].target_port
-  referenced_security_group_id = module.baseline[0].security_group_ids.target
-  tags                         = var.tags
-}
-
-resource "aws_vpc_security_group_egress_rule" "masking_to_endpoints" {
-  count = local.create_masking_vpc_endpoints ? 1 : 0
-
-  security_group_id            = aws_security_group.masking[0].id
-  description                  = "HTTPS to the VPC endpoints of the AWS APIs"
-  ip_protocol                  = "tcp"
-  from_port                    = 443
-  to_port                      = 443
-  referenced_security_group_id = aws_security_group.vpc_endpoints[0].id
-  tags                         = var.tags
-}
-
-resource "aws_vpc_security_group_egress_rule" "masking_to_secrets_manager" {
-  count = local.create_masking_vpc_endpoints ? 1 : 0
-
-  security_group_id            = aws_security_group.masking[0].id
-  description                  = "HTTPS to the baseline's Secrets Manager endpoint"
-  ip_protocol                  = "tcp"
-  from_port                    = 443
-  to_port                      = 443
-  referenced_security_group_id = module.baseline[0].vpc_endpoints_security_group_id
-  tags                         = var.tags
-}
-
-resource "aws_vpc_security_group_egress_rule" "masking_to_aws_apis" {
-  # Your own VPC: the AWS APIs are reached through your NAT gateway or endpoints.
-  count = local.baseline_masking_network && !local.create_masking_vpc_endpoints ? 1 : 0
-
-  security_group_id = aws_security_group.masking[0].id
-  description       = "HTTPS to the AWS APIs (through the VPC's NAT gateway or endpoints)"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_ipv4         = "0.0.0.0/0"
-  tags              = var.tags
-}
-
 # Its own name: the baseline's "<prefix>-vpc-endpoints" group (Secrets Manager) is in the same
 # VPC, and a group name is unique per VPC (InvalidGroup.Duplicate).
 resource "aws_security_group" "vpc_endpoints" {
@@ -208,16 +159,94 @@ resource "aws_vpc_endpoint" "dynamodb" {
   tags              = merge(var.tags, { Name = "${local.name_prefix}-dynamodb" })
 }
 
-resource "aws_vpc_security_group_egress_rule" "masking_to_dynamodb" {
-  count = local.create_masking_vpc_endpoints ? 1 : 0
+# The post-process Lambda's egress, one rule per destination, keyed by it; a
+# destination this network does not have is left out. Each rule names one of a
+# security group, a CIDR or a prefix list (null: the others).
+locals {
+  _masking_egress = {
+    target = {
+      create         = local.baseline_masking_network
+      description    = "MySQL port of the target"
+      port           = one(module.baseline[*].target_port)
+      security_group = one(module.baseline[*].security_group_ids.target)
+      cidr_ipv4      = null
+      prefix_list_id = null
+    }
+    vpc_endpoints = {
+      create         = local.create_masking_vpc_endpoints
+      description    = "HTTPS to the VPC endpoints of the AWS APIs"
+      port           = 443
+      security_group = one(aws_security_group.vpc_endpoints[*].id)
+      cidr_ipv4      = null
+      prefix_list_id = null
+    }
+    secrets_manager = {
+      create         = local.create_masking_vpc_endpoints
+      description    = "HTTPS to the baseline's Secrets Manager endpoint"
+      port           = 443
+      security_group = one(module.baseline[*].vpc_endpoints_security_group_id)
+      cidr_ipv4      = null
+      prefix_list_id = null
+    }
+    # Your own VPC: the AWS APIs are reached through your NAT gateway or endpoints.
+    aws_apis = {
+      create         = local.baseline_masking_network && !local.create_masking_vpc_endpoints
+      description    = "HTTPS to the AWS APIs (through the VPC's NAT gateway or endpoints)"
+      port           = 443
+      security_group = null
+      cidr_ipv4      = "0.0.0.0/0"
+      prefix_list_id = null
+    }
+    dynamodb = {
+      create         = local.create_masking_vpc_endpoints
+      description    = "HTTPS to DynamoDB through the gateway endpoint (the run state)"
+      port           = 443
+      security_group = null
+      cidr_ipv4      = null
+      prefix_list_id = one(aws_vpc_endpoint.dynamodb[*].prefix_list_id)
+    }
+  }
+  masking_egress = { for k, rule in local._masking_egress : k => rule if rule.create }
+}
 
-  security_group_id = aws_security_group.masking[0].id
-  description       = "HTTPS to DynamoDB through the gateway endpoint (the run state)"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  prefix_list_id    = aws_vpc_endpoint.dynamodb[0].prefix_list_id
-  tags              = var.tags
+resource "aws_vpc_security_group_egress_rule" "masking" {
+  for_each = local.masking_egress
+
+  security_group_id            = aws_security_group.masking[0].id
+  description                  = each.value.description
+  ip_protocol                  = "tcp"
+  from_port                    = each.value.port
+  to_port                      = each.value.port
+  referenced_security_group_id = each.value.security_group
+  cidr_ipv4                    = each.value.cidr_ipv4
+  prefix_list_id               = each.value.prefix_list_id
+  tags                         = var.tags
+}
+
+# Formerly one resource per destination.
+moved {
+  from = aws_vpc_security_group_egress_rule.masking_to_target[0]
+  to   = aws_vpc_security_group_egress_rule.masking["target"]
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.masking_to_endpoints[0]
+  to   = aws_vpc_security_group_egress_rule.masking["vpc_endpoints"]
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.masking_to_secrets_manager[0]
+  to   = aws_vpc_security_group_egress_rule.masking["secrets_manager"]
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.masking_to_aws_apis[0]
+  to   = aws_vpc_security_group_egress_rule.masking["aws_apis"]
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.masking_to_dynamodb[0]
+  to   = aws_vpc_security_group_egress_rule.masking["dynamodb"]
 }
 
 module "automation" {

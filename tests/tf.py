@@ -132,8 +132,10 @@ def plan_cases(tfdir: str, cases: Mapping[str, str]) -> dict[str, tftest.Terrafo
     return plan_calls({name: (tfdir, body) for name, body in cases.items()})
 
 
-def plan_calls(calls: Mapping[str, tuple[str, str]]) -> dict[str, tftest.TerraformPlanOutput]:
-    """``plan_cases`` over several directories: ``calls`` maps a name to (directory, inputs)."""
+def plan_calls(calls: Mapping[str, tuple[str, str]], **plan_kw: Any) -> dict[str, tftest.TerraformPlanOutput]:
+    """``plan_cases`` over several directories: ``calls`` maps a name to (directory, inputs).
+    ``plan_kw``: more arguments of the plan (``state``, ``refresh``); a case's calls are
+    ``module.case_N`` in that state, in the order of ``calls``."""
     keys = {name: f"case_{index}" for index, name in enumerate(calls)}
     directories = sorted({tfdir for tfdir, _ in calls.values()})
     blocks: list[str] = []
@@ -153,7 +155,10 @@ def plan_calls(calls: Mapping[str, tuple[str, str]]) -> dict[str, tftest.Terrafo
         partial = directory / f"main.tf.{os.getpid()}"
         partial.write_text(text)
         partial.replace(main)
-    whole = _plan_once(directory, directories)
+    if plan_kw:  # a plan against a given state: its own, never kept for others
+        whole = initialised(str(directory.relative_to(ROOT)), *directories).plan(output=True, **plan_kw)
+    else:
+        whole = _plan_once(directory, directories)
     return {name: _part(whole._raw, key) for name, key in keys.items()}
 
 
@@ -219,6 +224,8 @@ def _part(raw: dict[str, Any], key: str) -> tftest.TerraformPlanOutput:
         if not change["address"].startswith(prefix):
             continue
         change = {**change, "address": strip(change["address"])}
+        if "previous_address" in change:
+            change["previous_address"] = strip(change["previous_address"])
         inner = strip(change.pop("module_address", call))
         if inner != call:
             change["module_address"] = inner

@@ -64,50 +64,110 @@ resource "aws_security_group" "target" {
   tags = merge(local.tags, { Name = "${var.name_prefix}-target" })
 }
 
-resource "aws_vpc_security_group_egress_rule" "replication_instance_to_source" {
+# The replication instance's egress, one rule per destination, keyed by it; a
+# destination this network does not have is left out. Each rule names a
+# security group or a CIDR (null: the other).
+locals {
+  _replication_instance_egress = {
+    source = {
+      create         = true
+      description    = "Oracle listener of the source"
+      port           = local.source_port
+      security_group = aws_security_group.source.id
+      cidr_ipv4      = null
+    }
+    target = {
+      create         = var.create_target
+      description    = "MySQL port of the target"
+      port           = local.target_port
+      security_group = one(aws_security_group.target[*].id)
+      cidr_ipv4      = null
+    }
+    # Secrets Manager (endpoint secrets): see the section below.
+    secrets_manager = {
+      create         = local.create_vpc
+      description    = "HTTPS to the Secrets Manager endpoint (endpoint secrets)"
+      port           = 443
+      security_group = one(aws_security_group.vpc_endpoints[*].id)
+      cidr_ipv4      = null
+    }
+    aws_apis = {
+      create         = !local.create_vpc
+      description    = "HTTPS to Secrets Manager (through your VPC endpoint or NAT gateway)"
+      port           = 443
+      security_group = null
+      cidr_ipv4      = "0.0.0.0/0"
+    }
+  }
+  replication_instance_egress = { for k, rule in local._replication_instance_egress : k => rule if rule.create }
+
+  # Ingress into the two databases from the replication instance and the
+  # preparation function (prepare.tf), keyed by the client.
+  _source_ingress = {
+    replication_instance = {
+      create         = true
+      description    = "Oracle from the DMS replication instance"
+      security_group = aws_security_group.replication_instance.id
+    }
+    prepare = {
+      create         = local.prepare_databases
+      description    = "Oracle from the database preparation function"
+      security_group = one(aws_security_group.prepare_databases[*].id)
+    }
+  }
+  source_ingress = { for k, rule in local._source_ingress : k => rule if rule.create }
+
+  _target_ingress = {
+    replication_instance = {
+      create         = var.create_target
+      description    = "MySQL from the DMS replication instance"
+      security_group = aws_security_group.replication_instance.id
+    }
+    prepare = {
+      create         = var.create_target && local.prepare_databases
+      description    = "MySQL from the database preparation function"
+      security_group = one(aws_security_group.prepare_databases[*].id)
+    }
+  }
+  target_ingress = { for k, rule in local._target_ingress : k => rule if rule.create }
+}
+
+resource "aws_vpc_security_group_egress_rule" "replication_instance" {
+  for_each = local.replication_instance_egress
+
   security_group_id            = aws_security_group.replication_instance.id
-  description                  = "Oracle listener of the source"
+  description                  = each.value.description
   ip_protocol                  = "tcp"
-  from_port                    = local.source_port
-  to_port                      = local.source_port
-  referenced_security_group_id = aws_security_group.source.id
+  from_port                    = each.value.port
+  to_port                      = each.value.port
+  referenced_security_group_id = each.value.security_group
+  cidr_ipv4                    = each.value.cidr_ipv4
 
   tags = local.tags
 }
 
-resource "aws_vpc_security_group_egress_rule" "replication_instance_to_target" {
-  count = var.create_target ? 1 : 0
+resource "aws_vpc_security_group_ingress_rule" "source" {
+  for_each = local.source_ingress
 
-  security_group_id            = aws_security_group.replication_instance.id
-  description                  = "MySQL port of the target"
-  ip_protocol                  = "tcp"
-  from_port                    = local.target_port
-  to_port                      = local.target_port
-  referenced_security_group_id = aws_security_group.target[0].id
-
-  tags = local.tags
-}
-
-resource "aws_vpc_security_group_ingress_rule" "source_from_replication_instance" {
   security_group_id            = aws_security_group.source.id
-  description                  = "Oracle from the DMS replication instance"
+  description                  = each.value.description
   ip_protocol                  = "tcp"
   from_port                    = local.source_port
   to_port                      = local.source_port
-  referenced_security_group_id = aws_security_group.replication_instance.id
+  referenced_security_group_id = each.value.security_group
 
   tags = local.tags
 }
 
-resource "aws_vpc_security_group_ingress_rule" "target_from_replication_instance" {
-  count = var.create_target ? 1 : 0
+resource "aws_vpc_security_group_ingress_rule" "target" {
+  for_each = local.target_ingress
 
   security_group_id            = aws_security_group.target[0].id
-  description                  = "MySQL from the DMS replication instance"
+  description                  = each.value.description
   ip_protocol                  = "tcp"
   from_port                    = local.target_port
   to_port                      = local.target_port
-  referenced_security_group_id = aws_security_group.replication_instance.id
+  referenced_security_group_id = each.value.security_group
 
   tags = local.tags
 }
@@ -178,32 +238,6 @@ resource "aws_vpc_security_group_ingress_rule" "vpc_endpoints_from_clients" {
   tags = local.tags
 }
 
-resource "aws_vpc_security_group_egress_rule" "replication_instance_to_secrets_manager" {
-  count = local.create_vpc ? 1 : 0
-
-  security_group_id            = aws_security_group.replication_instance.id
-  description                  = "HTTPS to the Secrets Manager endpoint (endpoint secrets)"
-  ip_protocol                  = "tcp"
-  from_port                    = 443
-  to_port                      = 443
-  referenced_security_group_id = aws_security_group.vpc_endpoints[0].id
-
-  tags = local.tags
-}
-
-resource "aws_vpc_security_group_egress_rule" "replication_instance_to_aws_apis" {
-  count = local.create_vpc ? 0 : 1
-
-  security_group_id = aws_security_group.replication_instance.id
-  description       = "HTTPS to Secrets Manager (through your VPC endpoint or NAT gateway)"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_ipv4         = "0.0.0.0/0"
-
-  tags = local.tags
-}
-
 resource "aws_vpc_endpoint" "secretsmanager" {
   count = local.create_vpc ? 1 : 0
 
@@ -231,4 +265,46 @@ moved {
 moved {
   from = aws_vpc_security_group_ingress_rule.target_from_replication_instance
   to   = aws_vpc_security_group_ingress_rule.target_from_replication_instance[0]
+}
+
+# The rules of one group toward (or from) several places became one resource
+# keyed by the place; the first moves above chain into these.
+moved {
+  from = aws_vpc_security_group_egress_rule.replication_instance_to_source
+  to   = aws_vpc_security_group_egress_rule.replication_instance["source"]
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.replication_instance_to_target[0]
+  to   = aws_vpc_security_group_egress_rule.replication_instance["target"]
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.replication_instance_to_secrets_manager[0]
+  to   = aws_vpc_security_group_egress_rule.replication_instance["secrets_manager"]
+}
+
+moved {
+  from = aws_vpc_security_group_egress_rule.replication_instance_to_aws_apis[0]
+  to   = aws_vpc_security_group_egress_rule.replication_instance["aws_apis"]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.source_from_replication_instance
+  to   = aws_vpc_security_group_ingress_rule.source["replication_instance"]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.source_from_prepare[0]
+  to   = aws_vpc_security_group_ingress_rule.source["prepare"]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.target_from_replication_instance[0]
+  to   = aws_vpc_security_group_ingress_rule.target["replication_instance"]
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.target_from_prepare[0]
+  to   = aws_vpc_security_group_ingress_rule.target["prepare"]
 }

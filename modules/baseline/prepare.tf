@@ -117,70 +117,64 @@ resource "aws_security_group" "prepare_databases" {
   tags = merge(local.tags, { Name = "${var.name_prefix}-prepare-databases" })
 }
 
-resource "aws_vpc_security_group_egress_rule" "prepare_to_source" {
-  count = local.prepare_databases ? 1 : 0
+# Its egress, one rule per destination, keyed by it. Secrets Manager is the
+# VPC's endpoint (network.tf) or, in your own VPC, HTTPS anywhere (your endpoint
+# or NAT gateway). Its ingress into the databases is with the databases' other
+# rules (network.tf).
+locals {
+  _prepare_egress = {
+    source = {
+      create         = local.prepare_databases
+      description    = "Oracle listener of the source"
+      port           = local.source_port
+      security_group = aws_security_group.source.id
+      cidr_ipv4      = null
+    }
+    target = {
+      create         = local.prepare_databases && var.create_target
+      description    = "MySQL port of the target"
+      port           = local.target_port
+      security_group = one(aws_security_group.target[*].id)
+      cidr_ipv4      = null
+    }
+    secrets_manager = {
+      create         = local.prepare_databases
+      description    = local.create_vpc ? "HTTPS to the Secrets Manager endpoint" : "HTTPS to Secrets Manager (through your VPC endpoint or NAT gateway)"
+      port           = 443
+      security_group = one(aws_security_group.vpc_endpoints[*].id)
+      cidr_ipv4      = local.create_vpc ? null : "0.0.0.0/0"
+    }
+  }
+  prepare_egress = { for k, rule in local._prepare_egress : k => rule if rule.create }
+}
+
+resource "aws_vpc_security_group_egress_rule" "prepare" {
+  for_each = local.prepare_egress
 
   security_group_id            = aws_security_group.prepare_databases[0].id
-  description                  = "Oracle listener of the source"
+  description                  = each.value.description
   ip_protocol                  = "tcp"
-  from_port                    = local.source_port
-  to_port                      = local.source_port
-  referenced_security_group_id = aws_security_group.source.id
+  from_port                    = each.value.port
+  to_port                      = each.value.port
+  referenced_security_group_id = each.value.security_group
+  cidr_ipv4                    = each.value.cidr_ipv4
 
   tags = local.tags
 }
 
-resource "aws_vpc_security_group_egress_rule" "prepare_to_target" {
-  count = local.prepare_databases && var.create_target ? 1 : 0
-
-  security_group_id            = aws_security_group.prepare_databases[0].id
-  description                  = "MySQL port of the target"
-  ip_protocol                  = "tcp"
-  from_port                    = local.target_port
-  to_port                      = local.target_port
-  referenced_security_group_id = aws_security_group.target[0].id
-
-  tags = local.tags
+moved {
+  from = aws_vpc_security_group_egress_rule.prepare_to_source[0]
+  to   = aws_vpc_security_group_egress_rule.prepare["source"]
 }
 
-resource "aws_vpc_security_group_egress_rule" "prepare_to_secrets_manager" {
-  count = local.prepare_databases ? 1 : 0
-
-  security_group_id            = aws_security_group.prepare_databases[0].id
-  description                  = local.create_vpc ? "HTTPS to the Secrets Manager endpoint" : "HTTPS to Secrets Manager (through your VPC endpoint or NAT gateway)"
-  ip_protocol                  = "tcp"
-  from_port                    = 443
-  to_port                      = 443
-  referenced_security_group_id = local.create_vpc ? aws_security_group.vpc_endpoints[0].id : null
-  cidr_ipv4                    = local.create_vpc ? null : "0.0.0.0/0"
-
-  tags = local.tags
+moved {
+  from = aws_vpc_security_group_egress_rule.prepare_to_target[0]
+  to   = aws_vpc_security_group_egress_rule.prepare["target"]
 }
 
-resource "aws_vpc_security_group_ingress_rule" "source_from_prepare" {
-  count = local.prepare_databases ? 1 : 0
-
-  security_group_id            = aws_security_group.source.id
-  description                  = "Oracle from the database preparation function"
-  ip_protocol                  = "tcp"
-  from_port                    = local.source_port
-  to_port                      = local.source_port
-  referenced_security_group_id = aws_security_group.prepare_databases[0].id
-
-  tags = local.tags
-}
-
-resource "aws_vpc_security_group_ingress_rule" "target_from_prepare" {
-  count = local.prepare_databases && var.create_target ? 1 : 0
-
-  security_group_id            = aws_security_group.target[0].id
-  description                  = "MySQL from the database preparation function"
-  ip_protocol                  = "tcp"
-  from_port                    = local.target_port
-  to_port                      = local.target_port
-  referenced_security_group_id = aws_security_group.prepare_databases[0].id
-
-  tags = local.tags
+moved {
+  from = aws_vpc_security_group_egress_rule.prepare_to_secrets_manager[0]
+  to   = aws_vpc_security_group_egress_rule.prepare["secrets_manager"]
 }
 
 resource "aws_cloudwatch_log_group" "prepare_databases" {
@@ -336,11 +330,9 @@ resource "aws_lambda_invocation" "prepare_databases" {
 
   # The network paths must exist before the function connects.
   depends_on = [
-    aws_vpc_security_group_egress_rule.prepare_to_source,
-    aws_vpc_security_group_egress_rule.prepare_to_target,
-    aws_vpc_security_group_egress_rule.prepare_to_secrets_manager,
-    aws_vpc_security_group_ingress_rule.source_from_prepare,
-    aws_vpc_security_group_ingress_rule.target_from_prepare,
+    aws_vpc_security_group_egress_rule.prepare,
+    aws_vpc_security_group_ingress_rule.source,
+    aws_vpc_security_group_ingress_rule.target,
     aws_vpc_security_group_ingress_rule.vpc_endpoints_from_clients,
     aws_vpc_endpoint.secretsmanager,
     aws_rds_cluster_instance.target,

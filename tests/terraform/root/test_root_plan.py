@@ -121,7 +121,7 @@ def test_baseline_path_with_masking_wires_rules_network_and_secret() -> None:
     assert len(post["after"]["vpc_config"]) == 1
     assert post["after_unknown"]["vpc_config"][0]["security_group_ids"]  # the group created here
     assert "module.dms_automation.aws_security_group.masking[0]" in changes
-    assert "module.dms_automation.aws_vpc_security_group_egress_rule.masking_to_target[0]" in changes
+    assert 'module.dms_automation.aws_vpc_security_group_egress_rule.masking["target"]' in changes
     admitted = (
         "module.dms_automation.module.baseline[0].aws_vpc_security_group_ingress_rule.target_from_allowed[0]"
     )
@@ -138,7 +138,7 @@ def test_baseline_path_with_masking_wires_rules_network_and_secret() -> None:
     assert service["service_name"] == "com.amazonaws.eu-west-1.secretsmanager"
     assert service["private_dns_enabled"] is True
     assert baseline + "aws_vpc_security_group_ingress_rule.vpc_endpoints_from_clients[0]" in changes
-    assert "module.dms_automation.aws_vpc_security_group_egress_rule.masking_to_secrets_manager[0]" in changes
+    assert 'module.dms_automation.aws_vpc_security_group_egress_rule.masking["secrets_manager"]' in changes
     # The Lambda masks as a user the preparation creates with the after-load rules' schemas only
     # (EMAIL, after load; SSN is masked by DMS), never as the cluster's master user.
     masking_secret = changes[baseline + "aws_secretsmanager_secret.masking[0]"]["change"]
@@ -201,7 +201,7 @@ def test_baseline_with_only_the_required_inputs_is_ready_for_a_real_account() ->
     endpoint = changes[baseline + "aws_vpc_endpoint.secretsmanager[0]"]["change"]["after"]
     assert endpoint["service_name"] == "com.amazonaws.eu-west-1.secretsmanager"
     egress = changes[
-        baseline + "aws_vpc_security_group_egress_rule.replication_instance_to_secrets_manager[0]"
+        baseline + 'aws_vpc_security_group_egress_rule.replication_instance["secrets_manager"]'
     ]
     assert (egress["change"]["after"]["from_port"], egress["change"]["after"]["to_port"]) == (443, 443)
     assert not [a for a in changes if a.endswith("aws_secretsmanager_secret_version")]
