@@ -3,4 +3,4 @@
 Entry points: ``dms_automation.starter.handler`` and ``dms_automation.post_process.handler``.
 """
 
-__version__ = "0.2.0"
+__version__ = "1.0.0"
