@@ -76,6 +76,15 @@ def test_baseline_environments_share_one_source_and_instance() -> None:
         cluster = _after(plan, env + "aws_rds_cluster.target[0]")
         assert cluster["cluster_identifier"] == f"orders-{key}-target"
         assert cluster["storage_encrypted"] is True and cluster["manage_master_user_password"] is True
+        # Re-creatable under the same name: the final snapshot's name is drawn per creation (not
+        # a fixed "orders-<key>-target-final", which a second destroy would find taken), and the
+        # DMS secret goes without a recovery window (the baseline's default).
+        change = plan.resource_changes[ROOT + env + "aws_rds_cluster.target[0]"]["change"]
+        assert "final_snapshot_identifier" not in cluster, cluster.get("final_snapshot_identifier")
+        assert change["after_unknown"]["final_snapshot_identifier"] is True
+        suffix = _after(plan, env + "terraform_data.final_snapshot_suffix[0]")
+        assert suffix["triggers_replace"] == [f"orders-{key}"]
+        assert _after(plan, env + "aws_secretsmanager_secret.dms_target[0]")["recovery_window_in_days"] == 0
         endpoint = _after(plan, env + "aws_dms_endpoint.target")
         assert (endpoint["endpoint_id"], endpoint["engine_name"]) == (f"orders-{key}-target", "aurora")
         # The shared preparation function prepares each created target.
@@ -210,6 +219,17 @@ REFUSALS: dict[str, tuple[dict[str, Any], list[str]]] = {
             "environments": {"dev": {"target": {"create": False, "secret_arn": SECRET.format("dev")}}},
         },
         ["name_prefix is required with create_baseline = true and with environments"],
+    ),
+    # The rule of the baseline's table_selection, on each environment's own (modules/table-mappings).
+    "environment-table-selection-empty-name": (
+        {
+            "create_baseline": True,
+            "name_prefix": "orders",
+            "environments": {"dev": {"table_selection": [{"schema": "HR", "table": " "}]}},
+        },
+        [
+            'table_selection needs a schema and a table name (or a % pattern) in every rule; empty in: [0] schema = "HR", table = " "'
+        ],
     ),
     "brought-target-without-secret": (
         {"create_baseline": True, "environments": {"qa": {"target": {"create": False}}}},
