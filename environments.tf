@@ -12,8 +12,6 @@ locals {
   # One task (module.automation) without environments; with them, one per environment.
   single_task = length(var.environments) == 0
 
-  environment_name_prefix = coalesce(var.name_prefix, "dms")
-
   shared_source = var.create_baseline ? {
     replication_instance_arn               = module.baseline[0].replication_instance_arn
     source_endpoint_arn                    = module.baseline[0].source_endpoint_arn
@@ -25,7 +23,7 @@ locals {
   # Every attribute an environment leaves out is the root input of the same name.
   environments = {
     for key, env in var.environments : key => {
-      name_prefix                    = "${local.environment_name_prefix}-${key}"
+      name_prefix                    = "${var.name_prefix}-${key}"
       migration_refresh_indicator    = coalesce(env.migration_refresh_indicator, var.migration_refresh_indicator)
       migration_refresh_type         = coalesce(env.migration_refresh_type, var.migration_refresh_type)
       schedule_or_one_time           = coalesce(env.schedule_or_one_time, var.schedule_or_one_time)
@@ -89,6 +87,10 @@ module "environment" {
   preparation                            = var.create_baseline ? module.baseline[0].preparation : null
   deletion_protection                    = var.baseline.deletion_protection
   skip_final_snapshot                    = var.baseline.skip_final_snapshot
+  secret_recovery_window_in_days         = var.baseline.secret_recovery_window_in_days
+
+  iam_role_path                 = var.iam_role_path
+  iam_role_permissions_boundary = var.iam_role_permissions_boundary
 }
 
 module "environment_automation" {
@@ -102,10 +104,36 @@ module "environment_automation" {
   schedule_or_one_time        = each.value.schedule_or_one_time
   schedule_expression         = each.value.schedule_expression
   automation_enabled          = each.value.automation_enabled
-  # A source the baseline prepares for CDC (the root's migration_refresh_type is
-  # cdc or full-load-and-cdc) needs no check; any other is checked before a CDC
-  # task's first start.
-  check_cdc_source = var.create_baseline ? !module.baseline[0].cdc_source_prepared : true
+  # Unless automation.check_cdc_source says otherwise: a source the baseline
+  # prepares for CDC (the root's migration_refresh_type is cdc or
+  # full-load-and-cdc) needs no check; any other (shared_source, your own source
+  # DMS user, prepare_databases = false) is checked before a CDC task's first start.
+  check_cdc_source = (
+    var.automation.check_cdc_source != null ? var.automation.check_cdc_source
+    : var.create_baseline ? !module.baseline[0].cdc_source_prepared : true
+  )
+
+  iam_role_path                 = var.iam_role_path
+  iam_role_permissions_boundary = var.iam_role_permissions_boundary
+
+  # The root's automation settings, the same for every environment (null: the
+  # automation module's defaults).
+  kms_key_deletion_window_in_days = var.automation.kms_key_deletion_window_in_days
+  lambda_tracing_mode             = var.automation.lambda_tracing_mode
+  masking_chunk_rows              = var.automation.masking_chunk_rows
+  post_process_timeout            = var.automation.post_process_timeout
+  secret_recovery_window_in_days  = var.automation.secret_recovery_window_in_days
+  starter_timeout                 = var.automation.starter_timeout
+  state_table_deletion_protection = var.automation.state_table_deletion_protection
+  test_endpoint_connections       = var.automation.test_endpoint_connections
+  watchdog_schedule_expression    = var.automation.watchdog_schedule_expression
+  # The starter may test the connections of this environment's task only: the
+  # shared instance and source endpoint, and the environment's own target endpoint.
+  task_resource_arns = {
+    replication_instance_arn = local.shared_source.replication_instance_arn
+    source_endpoint_arn      = local.shared_source.source_endpoint_arn
+    target_endpoint_arn      = module.environment[each.key].target_endpoint_arn
+  }
 
   name_prefix            = each.value.name_prefix
   tags                   = each.value.tags

@@ -276,6 +276,7 @@ module "automation" {
   lambda_tracing_mode             = var.automation.lambda_tracing_mode
   masking_chunk_rows              = var.automation.masking_chunk_rows
   post_process_timeout            = var.automation.post_process_timeout
+  secret_recovery_window_in_days  = var.automation.secret_recovery_window_in_days
   starter_timeout                 = var.automation.starter_timeout
   state_table_deletion_protection = var.automation.state_table_deletion_protection
   test_endpoint_connections       = var.automation.test_endpoint_connections

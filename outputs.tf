@@ -62,7 +62,7 @@ output "event_subscription_name" {
 
 output "iam_role_arns" {
   description = "ARNs of every IAM role the modules create: the automation's (starter, post_process, assessment) and, with create_baseline, the baseline's (secrets_access, prepare_databases); null where not created."
-  value = merge({ starter = null, post_process = null, assessment = null }, try(module.automation[0].iam_role_arns, {}), {
+  value = merge({ starter = null, post_process = null, assessment = null }, one(module.automation[*].iam_role_arns), {
     secrets_access    = try(module.baseline[0].iam_role_arns.secrets_access, null)
     prepare_databases = try(module.baseline[0].iam_role_arns.prepare_databases, null)
   })
@@ -75,7 +75,7 @@ output "kms_key_arn" {
 
 output "log_group_names" {
   description = "CloudWatch log groups: the Lambdas' (starter, post_process) and the preparation function's (prepare_databases; null without create_baseline or its preparation)."
-  value = merge({ starter = null, post_process = null }, try(module.automation[0].log_group_names, {}), {
+  value = merge({ starter = null, post_process = null }, one(module.automation[*].log_group_names), {
     prepare_databases = try(module.baseline[0].log_group_names.prepare_databases, null)
   })
 }

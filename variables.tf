@@ -24,13 +24,14 @@ variable "alarm_sns_topic_arn" {
 }
 
 variable "automation" {
-  description = "Settings of modules/automation that the root module does not set itself; every attribute is optional and falls back to that module's default (see modules/automation/README.md). check_cdc_source: null checks a CDC source unless the baseline prepares it."
+  description = "Settings of modules/automation that the root module does not set itself; every attribute is optional and falls back to that module's default (see modules/automation/README.md). check_cdc_source: null checks a CDC source unless the baseline prepares it. With environments, every environment's automation gets these settings."
   type = object({
     check_cdc_source                = optional(bool)
     kms_key_deletion_window_in_days = optional(number)
     lambda_tracing_mode             = optional(string)
     masking_chunk_rows              = optional(number)
     post_process_timeout            = optional(number)
+    secret_recovery_window_in_days  = optional(number)
     starter_timeout                 = optional(number)
     state_table_deletion_protection = optional(bool)
     test_endpoint_connections       = optional(bool)
@@ -142,11 +143,12 @@ variable "environments" {
       strategy = string
       where    = optional(string)
       options = optional(object({
-        salt      = optional(string)
-        keep_last = optional(number)
-        mask_char = optional(string)
-        value     = optional(string)
-        domain    = optional(string)
+        allow_unkeyed_hash = optional(bool)
+        salt               = optional(string)
+        keep_last          = optional(number)
+        mask_char          = optional(string)
+        value              = optional(string)
+        domain             = optional(string)
       }), {})
     })))
     masking_default_where = optional(string)
@@ -172,8 +174,10 @@ variable "environments" {
   nullable = false
 
   validation {
-    condition     = alltrue([for key in keys(var.environments) : can(regex("^[a-z]([a-z0-9]|-[a-z0-9])*$", key)) && length(coalesce(var.name_prefix, "dms")) + 1 + length(key) <= 45])
-    error_message = "environments keys become part of every name (\"<name_prefix>-<key>\", at most 45 characters): use lower-case letters, digits and single hyphens, starting with a letter; check ${join(", ", [for key in keys(var.environments) : "\"${key}\" (\"${coalesce(var.name_prefix, "dms")}-${key}\")" if !(can(regex("^[a-z]([a-z0-9]|-[a-z0-9])*$", key)) && length(coalesce(var.name_prefix, "dms")) + 1 + length(key) <= 45)])}."
+    # The one naming rule (name_prefix's); the length of "<name_prefix>-<key>" is
+    # checked with name_prefix.
+    condition     = alltrue([for key in keys(var.environments) : can(regex("^[a-z](-?[a-z0-9])*$", key))])
+    error_message = "environments keys become part of every name the environment creates (\"<name_prefix>-<key>\"): use lower-case letters, digits and single hyphens, starting with a letter and ending with a letter or digit; check ${join(", ", [for key in keys(var.environments) : "\"${key}\"" if !can(regex("^[a-z](-?[a-z0-9])*$", key))])}."
   }
 
   validation {
@@ -319,21 +323,28 @@ variable "masking_vpc_config" {
 }
 
 variable "name_prefix" {
-  description = "Prefix of every name the modules create: lower-case letters, digits and single hyphens, starting with a letter and ending with a letter or digit; at most 45 characters with create_baseline (the longest name, the IAM role \"<name_prefix>-dms-secrets-access\", is limited to 64), 51 without. Required with create_baseline: each root in an account and region needs its own. Null without it: \"dms-<task id>\" (see modules/automation)."
+  description = "Prefix of every name the modules create: lower-case letters, digits and single hyphens, starting with a letter and ending with a letter or digit; at most 45 characters with create_baseline (the longest name, the IAM role \"<name_prefix>-dms-secrets-access\", is limited to 64), 51 without. Required with create_baseline and with environments (each environment's names are \"<name_prefix>-<key>\"): each root in an account and region needs its own. Null without them: \"dms-<task id>\" (see modules/automation)."
   type        = string
   default     = null
 
   validation {
-    condition     = !var.create_baseline || var.name_prefix != null
-    error_message = "name_prefix is required with create_baseline = true: every name the baseline and the automation create (IAM roles, DMS and RDS identifiers, the Lambdas, the run-state table, the KMS alias, secrets, log groups...) derives from it and must be unique in the account and region, so two roots with the same prefix (or none) would fight over them. Give each root its own, e.g. name_prefix = \"team-a-orders\"."
+    condition     = !(var.create_baseline || length(var.environments) > 0) || var.name_prefix != null
+    error_message = "name_prefix is required with create_baseline = true and with environments: every name the baseline, the environments (\"<name_prefix>-<key>\") and the automation create (IAM roles, DMS and RDS identifiers, the Lambdas, the run-state tables, the KMS aliases, secrets, log groups...) derives from it and must be unique in the account and region, so two roots with the same prefix (or none) would fight over them (two teams' \"dev\" environments, for one). Give each root its own, e.g. name_prefix = \"team-a-orders\"."
   }
 
   validation {
-    # The one naming rule of every module (modules/automation, modules/baseline; a
-    # test keeps the pattern identical), checked here so that the message points
-    # at your own line.
+    # The one naming rule of every module (modules/automation, modules/baseline,
+    # modules/environment; a test keeps the pattern identical), checked here so
+    # that the message points at your own line.
     condition     = var.name_prefix == null || (can(regex("^[a-z](-?[a-z0-9])*$", var.name_prefix)) && length(coalesce(var.name_prefix, "-")) <= (var.create_baseline ? 45 : 51))
     error_message = "name_prefix = \"${coalesce(var.name_prefix, "null")}\" (${length(coalesce(var.name_prefix, "-"))} characters) is not allowed; use lower-case letters, digits and single hyphens, starting with a letter and ending with a letter or digit, at most ${var.create_baseline ? "45 characters with create_baseline (the IAM role \"<name_prefix>-dms-secrets-access\" is limited to 64)" : "51 characters (the Lambda and IAM role \"<name_prefix>-post-process\" are limited to 64)"}. DMS and RDS identifiers take no upper case, underscore, double or trailing hyphen, and IAM does not tell names apart by case."
+  }
+
+  validation {
+    # Each environment's names are "<name_prefix>-<key>" (modules/environment's
+    # name_prefix), whose longest is the IAM role "<name_prefix>-<key>-dms-secrets-access".
+    condition     = alltrue([for key in keys(var.environments) : length(coalesce(var.name_prefix, "-")) + 1 + length(key) <= 45])
+    error_message = "name_prefix = \"${coalesce(var.name_prefix, "null")}\" with environments: \"<name_prefix>-<key>\" is the prefix of every name an environment creates and has at most 45 characters (the IAM role \"<name_prefix>-<key>-dms-secrets-access\" is limited to 64); shorten name_prefix or the key of ${join(", ", [for key in keys(var.environments) : "\"${key}\" (\"${coalesce(var.name_prefix, "-")}-${key}\", ${length(coalesce(var.name_prefix, "-")) + 1 + length(key)} characters)" if length(coalesce(var.name_prefix, "-")) + 1 + length(key) > 45])}."
   }
 }
 

@@ -38,7 +38,7 @@ module "dms_automation" {
     stage = {
       schedule_expression = "cron(0 4 * * ? *)" # 04:00 UTC daily
       masking_rules = [
-        { schema = "HR", table = "EMPLOYEES", column = "SSN", strategy = "hash", where = "dms" },
+        { schema = "HR", table = "EMPLOYEES", column = "SSN", strategy = "randomize_digits", where = "dms" },
         { schema = "HR", table = "EMPLOYEES", column = "PHONE", strategy = "mask_digits", where = "dms" },
       ]
       target = { create = false, secret_arn = var.target_secret_arns["stage"] }

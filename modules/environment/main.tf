@@ -71,9 +71,11 @@ data "aws_iam_policy_document" "secrets_access" {
 }
 
 resource "aws_iam_role" "secrets_access" {
-  name               = "${var.name_prefix}-dms-secrets-access"
-  description        = "Lets the DMS target endpoint of ${var.name_prefix} read its credentials from Secrets Manager"
-  assume_role_policy = data.aws_iam_policy_document.secrets_access_assume.json
+  name                 = "${var.name_prefix}-dms-secrets-access"
+  path                 = var.iam_role_path
+  permissions_boundary = var.iam_role_permissions_boundary
+  description          = "Lets the DMS target endpoint of ${var.name_prefix} read its credentials from Secrets Manager"
+  assume_role_policy   = data.aws_iam_policy_document.secrets_access_assume.json
 
   tags = local.tags
 }

@@ -41,6 +41,21 @@ resource "aws_vpc_security_group_egress_rule" "replication_instance_to_target" {
   tags = local.tags
 }
 
+# A final snapshot's identifier must be new in the account and region: a fixed one
+# ("<prefix>-target-final") would refuse the second destroy of an environment created again
+# under the same name. As in modules/baseline (databases.tf): a suffix drawn once per creation
+# (terraform_data's id, a random UUID kept in state, so later plans show no change), drawn
+# again only with the target's name.
+resource "terraform_data" "final_snapshot_suffix" {
+  count = var.create_target && !var.skip_final_snapshot ? 1 : 0
+
+  triggers_replace = [var.name_prefix]
+}
+
+locals {
+  final_snapshot_suffix = var.create_target && !var.skip_final_snapshot ? substr(terraform_data.final_snapshot_suffix[0].id, 0, 8) : null
+}
+
 resource "aws_rds_cluster" "target" {
   #checkov:skip=CKV_AWS_326:Backtracking would undo refreshes and masking; a refresh reloads the target from the source.
   #checkov:skip=CKV2_AWS_8:A refreshed lower-environment copy is rebuilt from the source; automated backups (7 days) suffice.
@@ -71,7 +86,7 @@ resource "aws_rds_cluster" "target" {
   enabled_cloudwatch_logs_exports     = ["audit", "error", "general", "slowquery"]
   deletion_protection                 = var.deletion_protection
   skip_final_snapshot                 = var.skip_final_snapshot
-  final_snapshot_identifier           = var.skip_final_snapshot ? null : "${var.name_prefix}-target-final"
+  final_snapshot_identifier           = var.skip_final_snapshot ? null : "${var.name_prefix}-target-final-${local.final_snapshot_suffix}"
 
   tags = merge(local.tags, { Name = "${var.name_prefix}-target" })
 }
@@ -106,7 +121,7 @@ resource "aws_secretsmanager_secret" "dms_target" {
   name                    = "${var.name_prefix}-dms-target"
   description             = "Credentials of the DMS user on the ${var.name_prefix} target (written by the preparation function)"
   kms_key_id              = var.kms_key_arn
-  recovery_window_in_days = 7
+  recovery_window_in_days = var.secret_recovery_window_in_days
 
   tags = local.tags
 }

@@ -3,13 +3,15 @@
 ################################################################################
 
 variable "name_prefix" {
-  description = "Prefix of every name this environment gives (its endpoint, task, target, secret and role): lower-case letters, digits and single hyphens, starting with a letter, at most 45 characters. The root module uses \"<name_prefix>-<environment key>\"."
+  description = "Prefix of every name this environment gives (its endpoint, task, target, secret and role): lower-case letters, digits and single hyphens, starting with a letter and ending with a letter or digit, at most 45 characters (the longest derived name, the IAM role \"<name_prefix>-dms-secrets-access\", is limited to 64). The root module uses \"<name_prefix>-<environment key>\"."
   type        = string
   nullable    = false
 
   validation {
-    condition     = can(regex("^[a-z]([a-z0-9]|-[a-z0-9]){0,44}$", var.name_prefix))
-    error_message = "name_prefix must start with a lower-case letter, hold only lower-case letters, digits and single hyphens, not end with a hyphen, and have at most 45 characters (\"<prefix>-dms-secrets-access\" is an IAM role name of at most 64); got \"${var.name_prefix}\"."
+    # The one naming rule of every module (the root module, modules/automation,
+    # modules/baseline; a test keeps the pattern identical).
+    condition     = can(regex("^[a-z](-?[a-z0-9])*$", var.name_prefix)) && length(var.name_prefix) <= 45
+    error_message = "name_prefix = \"${var.name_prefix}\" (${length(var.name_prefix)} characters) is not allowed; use lower-case letters, digits and single hyphens, starting with a letter and ending with a letter or digit, at most 45 characters (DMS and RDS identifiers take no upper case, underscore, double or trailing hyphen; the longest derived name, \"<name_prefix>-dms-secrets-access\", is an IAM role name of at most 64 characters)."
   }
 }
 
@@ -54,6 +56,30 @@ variable "extra_table_mapping_rules" {
   type        = any
   default     = []
   nullable    = false
+}
+
+variable "iam_role_path" {
+  description = "Path of the IAM role this module creates (a landing zone may require one). Default: \"/\"."
+  type        = string
+  default     = "/"
+  nullable    = false
+
+  validation {
+    # The same rule in every module (a test keeps the patterns identical).
+    condition     = can(regex("^/([!-~]+/)?$", var.iam_role_path)) && length(var.iam_role_path) <= 512
+    error_message = "iam_role_path = \"${var.iam_role_path}\" is not an IAM path; use \"/\" or a path that begins and ends with \"/\" (printable ASCII without spaces, at most 512 characters), e.g. \"/dms/\"."
+  }
+}
+
+variable "iam_role_permissions_boundary" {
+  description = "ARN of the managed policy set as the permissions boundary of the IAM role this module creates (a landing zone may require one). Null: no boundary."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.iam_role_permissions_boundary == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$", var.iam_role_permissions_boundary))
+    error_message = "iam_role_permissions_boundary = \"${coalesce(var.iam_role_permissions_boundary, "null")}\" is not a managed policy ARN; expected arn:<partition>:iam::<12-digit account>:policy/<path and name>, or null for no boundary."
+  }
 }
 
 variable "kms_key_arn" {
@@ -108,6 +134,18 @@ variable "replication_task_settings_json" {
   validation {
     condition     = var.replication_task_settings_json == null || can(jsondecode(var.replication_task_settings_json))
     error_message = "replication_task_settings_json must be a JSON document (use jsonencode({...})) or null."
+  }
+}
+
+variable "secret_recovery_window_in_days" {
+  description = "Days Secrets Manager keeps a created target's DMS secret (the DMS user's credentials the preparation function writes) after a destroy before deleting it for good: 0 deletes it at once, so the environment can be destroyed and created again under the same name straight away (a secret scheduled for deletion keeps its name taken); 7-30 keeps a window to restore it (then a re-creation under the same name fails until the window ends). Default 0, as modules/baseline: the preparation function sets a new password and writes the secret again on every apply that re-creates it, so there is nothing to recover."
+  type        = number
+  default     = 0
+  nullable    = false
+
+  validation {
+    condition     = var.secret_recovery_window_in_days == 0 || (var.secret_recovery_window_in_days >= 7 && var.secret_recovery_window_in_days <= 30 && floor(var.secret_recovery_window_in_days) == var.secret_recovery_window_in_days)
+    error_message = "secret_recovery_window_in_days = ${var.secret_recovery_window_in_days} is not allowed; Secrets Manager takes 0 (delete at once) or a whole number of days from 7 to 30 (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DeleteSecret.html)."
   }
 }
 

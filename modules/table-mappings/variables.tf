@@ -54,6 +54,14 @@ variable "table_selection" {
   nullable = false
 
   validation {
+    # A DMS selection rule's object-locator names a schema and a table, or a pattern with %
+    # (https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Tasks.CustomizingTasks.TableMapping.SelectionTransformation.Selections.html);
+    # an empty name is no name of either.
+    condition     = alltrue([for rule in var.table_selection : try(trimspace(rule.schema), "") != "" && try(trimspace(rule.table), "") != ""])
+    error_message = "table_selection needs a schema and a table name (or a % pattern) in every rule; empty in: ${join(", ", [for i, rule in var.table_selection : "[${i}] schema = ${jsonencode(rule.schema)}, table = ${jsonencode(rule.table)}" if try(trimspace(rule.schema), "") == "" || try(trimspace(rule.table), "") == ""])}. Use % for every schema or table, e.g. { schema = \"HR\", table = \"%\" }."
+  }
+
+  validation {
     condition     = alltrue([for rule in var.table_selection : contains(["include", "exclude", "explicit"], rule.action)])
     error_message = "Every table_selection action must be include, exclude or explicit; got ${jsonencode([for rule in var.table_selection : rule.action])}."
   }

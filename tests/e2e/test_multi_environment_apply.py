@@ -171,8 +171,22 @@ def test_every_environment_starts_finishes_and_rearms(
                 if r["rule-type"] != "selection"
             ]
             assert masking == (
-                ["data-masking-hash-mask", "data-masking-digits-mask"] if key == "stage" else []
+                ["data-masking-digits-randomize", "data-masking-digits-mask"] if key == "stage" else []
             )
+            # The environment's starter may test this task's connections only: the shared
+            # instance and source endpoint, and its own target endpoint.
+            policy = stack.client("iam").get_role_policy(
+                RoleName=f"orders-{key}-starter", PolicyName="starter"
+            )
+            document = policy["PolicyDocument"]
+            document = json.loads(document) if isinstance(document, str) else document
+            [test_connection] = [s for s in document["Statement"] if s.get("Sid") == "TestConnections"]
+            resources = test_connection["Resource"]
+            assert set([resources] if isinstance(resources, str) else resources) == {
+                tf_vars["replication_instance_arn"],
+                tf_vars["source_endpoint_arn"],
+                task["TargetEndpointArn"],
+            }, key
 
         # One cycle per environment, each on its own trigger, Lambdas and run state.
         combination = Combination("data-refresh", "full-load", "schedule")

@@ -25,10 +25,16 @@ from dataclasses import dataclass
 from typing import Any
 
 # The one naming rule of every module (its HCL copies: the name_prefix validations of the root
-# module, modules/automation and modules/baseline; tests/terraform/test_names.py keeps them equal).
+# module, modules/automation, modules/baseline and modules/environment; tests/terraform/test_names.py
+# keeps them equal).
 NAME_PREFIX_PATTERN = "^[a-z](-?[a-z0-9])*$"
 # The longest prefix per module: the tightest AWS limit less the longest suffix the module adds.
-NAME_PREFIX_MAX = {"automation": 64 - len("-post-process"), "baseline": 64 - len("-dms-secrets-access")}
+NAME_PREFIX_MAX = {
+    "automation": 64 - len("-post-process"),
+    "baseline": 64 - len("-dms-secrets-access"),
+    # The root module's "<name_prefix>-<environment key>", checked at the root for the key.
+    "environment": 64 - len("-dms-secrets-access"),
+}
 
 
 @dataclass(frozen=True)

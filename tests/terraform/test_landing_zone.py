@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import hcl2
@@ -16,20 +17,23 @@ from tests import tf
 
 BOUNDARY = "arn:aws:iam::123456789012:policy/workload-boundary"
 PATH = "/dms/"
-# Each module's landing-zone case (its inventory beside it checks names and values as well).
+# Each module's landing-zone case (its inventory beside it checks names and values as well);
+# modules/environment through the root module's environments.
 CASES = {
-    "automation": "tests/terraform/automation",
-    "baseline": "tests/terraform/baseline",
-    "root": "tests/terraform/root",
-    "dms-iam-roles": "tests/terraform/dms_iam_roles",
+    "automation": "tests/terraform/automation/landing-zone.tfvars",
+    "baseline": "tests/terraform/baseline/landing-zone.tfvars",
+    "root": "tests/terraform/root/landing-zone.tfvars",
+    "root-environments": "tests/terraform/root/landing-zone-environments.tfvars",
+    "dms-iam-roles": "tests/terraform/dms_iam_roles/landing-zone.tfvars",
 }
+ENVIRONMENTS = ("dev", "qa")
 
 
 @functools.cache
 def plans() -> dict[str, Any]:
     calls = {
-        name: (f"{directory}/fixture", tf.repo_path(directory, "landing-zone.tfvars").read_text())
-        for name, directory in CASES.items()
+        name: (str(Path(path).parent / "fixture"), tf.repo_path(path).read_text())
+        for name, path in CASES.items()
     }
     return tf.plan_calls(calls)
 
@@ -45,7 +49,14 @@ def _created(plan: Any, kind: str) -> dict[str, dict[str, Any]]:
 @pytest.mark.parametrize("module", CASES)
 def test_every_role_has_the_boundary_and_the_path(module: str) -> None:
     roles = _created(plans()[module], "aws_iam_role")
-    assert len(roles) >= {"automation": 3, "baseline": 2, "root": 5, "dms-iam-roles": 3}[module], roles
+    assert (
+        len(roles)
+        >= {"automation": 3, "baseline": 2, "root": 5, "root-environments": 9, "dms-iam-roles": 3}[module]
+    ), roles
+    if module == "root-environments":
+        # Each environment's own role (its target endpoint's) is among them.
+        for key in ENVIRONMENTS:
+            assert f'module.dms_automation.module.environment["{key}"].aws_iam_role.secrets_access' in roles
     wrong = {
         address: (role.get("path"), role.get("permissions_boundary"))
         for address, role in roles.items()
@@ -71,7 +82,7 @@ def test_policies_name_the_roles_by_their_arn_with_the_path() -> None:
 
 def test_the_automation_settings_reach_the_automation() -> None:
     plan = plans()["root"]
-    automation = "module.dms_automation.module.automation."
+    automation = "module.dms_automation.module.automation[0]."
     starter = plan.resource_changes[automation + "aws_lambda_function.starter"]["change"]["after"]
     post = plan.resource_changes[automation + "aws_lambda_function.post_process"]["change"]["after"]
     assert (starter["timeout"], post["timeout"]) == (300, 600)
@@ -81,6 +92,34 @@ def test_the_automation_settings_reach_the_automation() -> None:
     # (watchdog_schedule_expression: a schedule's; this case runs once: the wiring test covers it)
     # The CDC source the baseline does not prepare is still assessed (check_cdc_source null).
     assert automation + "aws_s3_bucket.assessments[0]" in plan.resource_changes
+
+
+def test_the_automation_settings_reach_every_environments_automation() -> None:
+    plan = plans()["root-environments"]
+    for key in ENVIRONMENTS:
+        automation = f'module.dms_automation.module.environment_automation["{key}"].'
+        starter = plan.resource_changes[automation + "aws_lambda_function.starter"]["change"]["after"]
+        post = plan.resource_changes[automation + "aws_lambda_function.post_process"]["change"]["after"]
+        assert (starter["timeout"], post["timeout"]) == (300, 600), key
+        assert starter["tracing_config"] == [{"mode": "Active"}], key
+        table = plan.resource_changes[automation + "aws_dynamodb_table.state"]["change"]["after"]
+        assert table["deletion_protection_enabled"] is True, key
+    # The schedule's watchdog (dev); qa runs once and is CDC from a source the baseline prepared
+    # for full-load only: assessed (check_cdc_source null).
+    watchdog = (
+        'module.dms_automation.module.environment_automation["dev"].aws_cloudwatch_event_rule.watchdog[0]'
+    )
+    assert plan.resource_changes[watchdog]["change"]["after"]["schedule_expression"] == "rate(2 hours)"
+    assert (
+        'module.dms_automation.module.environment_automation["qa"].aws_s3_bucket.assessments[0]'
+        in plan.resource_changes
+    )
+    # The baseline's recovery window, on the environments' DMS secrets as on its own.
+    for key in ENVIRONMENTS:
+        secret = plan.resource_changes[
+            f'module.dms_automation.module.environment["{key}"].aws_secretsmanager_secret.dms_target[0]'
+        ]["change"]["after"]
+        assert (secret["name"], secret["recovery_window_in_days"]) == (f"team-a-orders-{key}-dms-target", 7)
 
 
 def _blocks(path: str, kind: str) -> dict[str, dict[str, Any]]:
@@ -97,7 +136,7 @@ def test_the_root_passes_every_automation_input() -> None:
     call = {
         k: v
         for k, v in _blocks("main.tf", "module")["automation"].items()
-        if k != "source" and not k.startswith("__")
+        if k not in ("source", "count") and not k.startswith("__")
     }
     assert set(call) == variables, (
         f"wired but not an input: {set(call) - variables}; not wired: {variables - set(call)}"
@@ -107,6 +146,14 @@ def test_the_root_passes_every_automation_input() -> None:
     assert attributes, object_type
     for name in attributes:
         assert f"var.automation.{name}" in str(call[name]), (name, call[name])
+    # Each environment's automation (environments.tf) gets the same object and landing-zone inputs.
+    environment_call = _blocks("environments.tf", "module")["environment_automation"]
+    for name in attributes:
+        assert f"var.automation.{name}" in str(environment_call.get(name)), (name, environment_call.get(name))
+    for name in ("iam_role_path", "iam_role_permissions_boundary"):
+        assert str(environment_call.get(name)) == f"${{var.{name}}}", (name, environment_call.get(name))
+        environment = _blocks("environments.tf", "module")["environment"]
+        assert str(environment.get(name)) == f"${{var.{name}}}", (name, environment.get(name))
 
 
 def test_outputs_give_what_dashboards_and_alarms_need() -> None:

@@ -49,9 +49,50 @@ def _team(prefix: str) -> dict[str, Any]:
     }
 
 
+# One production source (instance, endpoint and network) that both teams refresh from.
+SHARED_SOURCE = {
+    "replication_instance_arn": "arn:aws:dms:eu-west-1:123456789012:rep:SHAREDINSTANCE",
+    "source_endpoint_arn": "arn:aws:dms:eu-west-1:123456789012:endpoint:PRODSOURCE",
+    "vpc_id": SHARED_VPC["vpc_id"],
+    "db_subnet_group_name": "production-databases",
+    "replication_instance_security_group_id": "sg-0123456789abcdef0",
+}
+DMS_RULES = [
+    {"schema": "HR", "table": "EMPLOYEES", "column": "SSN", "strategy": "mask_digits", "where": "dms"}
+]
+# The longest prefix environments allow: "<name_prefix>-<key>" is modules/environment's prefix.
+LONGEST_ENVIRONMENT_KEY = "dev"
+LONGEST_ENVIRONMENTS = "a" + "-b" * ((NAME_PREFIX_MAX["environment"] - len(LONGEST_ENVIRONMENT_KEY) - 2) // 2)
+
+
+def _team_environments(prefix: str) -> dict[str, Any]:
+    """A team's dev, stage and qa, each with a created target, on the shared source."""
+    return {
+        "name_prefix": prefix,
+        "shared_source": SHARED_SOURCE,
+        "table_selection": [{"schema": "HR"}],
+        "environments": {
+            "dev": {"schedule_expression": "cron(0 1 * * ? *)"},
+            "stage": {"schedule_expression": "cron(0 3 * * ? *)", "masking_rules": DMS_RULES},
+            "qa": {"schedule_expression": "cron(0 5 ? * MON *)"},
+        },
+    }
+
+
 CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "team-a": (ROOT_FIXTURE, _team("team-a")),
     "team-b": (ROOT_FIXTURE, _team("team-b")),
+    "team-a-environments": (ROOT_FIXTURE, _team_environments("team-a")),
+    "team-b-environments": (ROOT_FIXTURE, _team_environments("team-b")),
+    # The longest prefix with environments, on the baseline (its names and the environments').
+    "longest-environments": (
+        ROOT_FIXTURE,
+        {
+            "create_baseline": True,
+            "name_prefix": LONGEST_ENVIRONMENTS,
+            "environments": {LONGEST_ENVIRONMENT_KEY: {"masking_rules": DMS_RULES}},
+        },
+    ),
     # The longest prefixes, with the most names: the baseline's own VPC and endpoints, masking.
     "longest-root": (
         ROOT_FIXTURE,
@@ -97,6 +138,32 @@ def test_two_teams_in_one_account_region_and_vpc_claim_no_name_twice() -> None:
     assert not collisions(teams), "\n".join(collisions(teams))
 
 
+def test_two_teams_with_environments_on_one_shared_source_claim_no_name_twice() -> None:
+    teams = {name: plans()[name] for name in ("team-a-environments", "team-b-environments")}
+    assert not collisions(teams), "\n".join(collisions(teams))
+    # Each team's three environments are all there, with names of their own.
+    names = {c.name for c in claims(teams)}
+    for team in ("team-a", "team-b"):
+        for key in ("dev", "stage", "qa"):
+            assert {
+                f"{team}-{key}-target",  # DMS endpoint, RDS cluster, security group in the shared VPC
+                f"{team}-{key}-task",
+                f"{team}-{key}-dms-secrets-access",
+                f"{team}-{key}-dms-target",
+                f"{team}-{key}-starter",
+                f"{team}-{key}-run-state",
+            } <= names, (team, key)
+
+
+def test_the_checker_sees_every_name_two_teams_environments_would_fight_over() -> None:
+    # The same team twice (or two teams without their own prefix): every environment's names.
+    same = collisions({"team-a": plans()["team-a-environments"], "again": plans()["team-a-environments"]})
+    namespaces = {line.split(" ", 1)[0] for line in same}
+    assert {"iam-role", "rds-cluster", "rds-db-instance", "dms-endpoint", "dms-task", "secret"} <= namespaces
+    assert "security-group" in namespaces  # the targets' groups, in the one shared VPC
+    assert sum("'team-a-dev-" in line for line in same) >= 10, same
+
+
 def test_the_checker_sees_every_name_two_roots_with_one_prefix_would_fight_over() -> None:
     # The issue's finding, reproduced: the same root twice claims every name of both modules.
     same = collisions({"team-a": plans()["team-a"], "team-a-again": plans()["team-a"]})
@@ -132,7 +199,14 @@ def test_the_default_prefix_follows_the_rule() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["default-prefix", "longest-root", "longest-automation-cdc", "longest-automation-masking"]
+    "name",
+    [
+        "default-prefix",
+        "longest-root",
+        "longest-automation-cdc",
+        "longest-automation-masking",
+        "longest-environments",
+    ],
 )
 def test_the_longest_prefix_the_rule_allows_gives_names_aws_accepts(name: str) -> None:
     plan = {name: plans()[name]}
@@ -159,6 +233,7 @@ def _name_prefix_conditions(path: str) -> str:
         ("variables.tf", ["var.create_baseline ? 45 : 51"]),
         ("modules/automation/variables.tf", ["<= 51"]),
         ("modules/baseline/variables.tf", ["<= 45"]),
+        ("modules/environment/variables.tf", ["<= 45"]),
     ],
 )
 def test_one_naming_rule_in_every_module(path: str, limits: list[str]) -> None:
@@ -167,7 +242,7 @@ def test_one_naming_rule_in_every_module(path: str, limits: list[str]) -> None:
     assert f'regex("{NAME_PREFIX_PATTERN}"' in conditions, conditions
     for limit in limits:
         assert limit in conditions, conditions
-    assert NAME_PREFIX_MAX == {"automation": 51, "baseline": 45}
+    assert NAME_PREFIX_MAX == {"automation": 51, "baseline": 45, "environment": 45}
 
 
 @pytest.mark.parametrize(

@@ -152,7 +152,7 @@ def test_multi_environment_refreshes_three_environments_from_one_source() -> Non
     }
     assert masking == {
         "orders-dev-task": [],
-        "orders-stage-task": ["data-masking-hash-mask", "data-masking-digits-mask"],
+        "orders-stage-task": ["data-masking-digits-randomize", "data-masking-digits-mask"],
         "orders-qa-task": [],
     }
     schemas = {

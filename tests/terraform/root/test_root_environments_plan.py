@@ -16,11 +16,11 @@ ROOT = "module.dms_automation."
 INSTANCE_ARN = "arn:aws:dms:eu-west-1:123456789012:rep:SHAREDINSTANCE"
 SOURCE_ARN = "arn:aws:dms:eu-west-1:123456789012:endpoint:PRODSOURCE"
 SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:{}-AbCdEf"
-SSN_HASH = {"schema": "HR", "table": "EMPLOYEES", "column": "SSN", "strategy": "hash", "where": "dms"}
+SSN_MASK = {"schema": "HR", "table": "EMPLOYEES", "column": "SSN", "strategy": "mask_digits", "where": "dms"}
 
 THREE = {
     "dev": {"schedule_expression": "cron(0 1 * * ? *)", "table_selection": [{"schema": "SALES"}]},
-    "stage": {"schedule_expression": "cron(0 3 * * ? *)", "masking_rules": [SSN_HASH]},
+    "stage": {"schedule_expression": "cron(0 3 * * ? *)", "masking_rules": [SSN_MASK]},
     "qa": {
         "schedule_expression": "cron(0 5 ? * MON *)",
         "migration_refresh_indicator": "data-migration",
@@ -76,6 +76,15 @@ def test_baseline_environments_share_one_source_and_instance() -> None:
         cluster = _after(plan, env + "aws_rds_cluster.target[0]")
         assert cluster["cluster_identifier"] == f"orders-{key}-target"
         assert cluster["storage_encrypted"] is True and cluster["manage_master_user_password"] is True
+        # Re-creatable under the same name: the final snapshot's name is drawn per creation (not
+        # a fixed "orders-<key>-target-final", which a second destroy would find taken), and the
+        # DMS secret goes without a recovery window (the baseline's default).
+        change = plan.resource_changes[ROOT + env + "aws_rds_cluster.target[0]"]["change"]
+        assert "final_snapshot_identifier" not in cluster, cluster.get("final_snapshot_identifier")
+        assert change["after_unknown"]["final_snapshot_identifier"] is True
+        suffix = _after(plan, env + "terraform_data.final_snapshot_suffix[0]")
+        assert suffix["triggers_replace"] == [f"orders-{key}"]
+        assert _after(plan, env + "aws_secretsmanager_secret.dms_target[0]")["recovery_window_in_days"] == 0
         endpoint = _after(plan, env + "aws_dms_endpoint.target")
         assert (endpoint["endpoint_id"], endpoint["engine_name"]) == (f"orders-{key}-target", "aurora")
         # The shared preparation function prepares each created target.
@@ -107,7 +116,7 @@ def test_each_environment_has_its_schedule_mode_selection_and_masking() -> None:
         key: [r["rule-action"] for r in rs if r["rule-type"] == "transformation"]
         for key, rs in mappings.items()
     }
-    assert masked == {"dev": [], "stage": ["data-masking-hash-mask"], "qa": []}
+    assert masked == {"dev": [], "stage": ["data-masking-digits-mask"], "qa": []}
     task = _after(plan, 'module.environment["stage"].aws_dms_replication_task.this')
     assert json.loads(task["table_mappings"])["rules"] == mappings["stage"]
     # The mode inputs: the root's unless the environment gives its own (qa runs once: no watchdog).
@@ -143,6 +152,24 @@ def test_shared_source_with_brought_targets_creates_no_database() -> None:
         assert [s["Resource"] for s in policy["Statement"]] == [SECRET.format(key)]
 
 
+def test_each_environments_starter_may_test_only_its_own_tasks_connections() -> None:
+    """The shared instance and source endpoint, and the environment's own target endpoint (known
+    after apply: the applied policies are checked by tests/e2e/test_multi_environment_apply.py)."""
+    for name in ("baseline-three", "shared-source-brought-targets"):
+        configuration = _variants()[name]._raw["configuration"]["root_module"]
+        calls = configuration["module_calls"]["dms_automation"]["module"]["module_calls"]
+        expressions = calls["environment_automation"]["expressions"]["task_resource_arns"]
+        assert expressions is not None, name
+        references = set(expressions["references"])
+        # (Terraform lists module.environment[each.key] as "module.environment" and "each.key".)
+        assert {
+            "local.shared_source.replication_instance_arn",
+            "local.shared_source.source_endpoint_arn",
+            "module.environment",
+            "each.key",
+        } <= references, references
+
+
 def test_without_environments_the_root_runs_its_one_task() -> None:
     created = addresses(_variants()["single-task"])
     assert not [a for a in created if ".module.environment" in a]
@@ -154,7 +181,7 @@ REFUSALS: dict[str, tuple[dict[str, Any], list[str]]] = {
     "after-load-masking": (
         {
             "create_baseline": True,
-            "environments": {"stage": {"masking_rules": [{**SSN_HASH, "where": "after_load"}]}},
+            "environments": {"stage": {"masking_rules": [{**SSN_MASK, "where": "after_load"}]}},
         },
         ["environments mask with DMS only", "stage: HR.EMPLOYEES.SSN"],
     ),
@@ -171,8 +198,38 @@ REFUSALS: dict[str, tuple[dict[str, Any], list[str]]] = {
         ["give exactly one of create_baseline = true", "Got create_baseline = true, shared_source set"],
     ),
     "bad-key": (
-        {"create_baseline": True, "environments": {"Dev_1": {}}},
-        ['check "Dev_1" ("dms-Dev_1")'],
+        {
+            "create_baseline": True,
+            "name_prefix": "orders",
+            "environments": {"Dev_1": {}, "qa-": {}, "dev": {}},
+        },
+        ['check "Dev_1", "qa-".'],
+    ),
+    "key-too-long": (
+        {"create_baseline": True, "name_prefix": "team-a-orders", "environments": {"d" * 32: {}}},
+        [
+            'name_prefix = "team-a-orders" with environments',
+            f'shorten name_prefix or the key of "{"d" * 32}" ("team-a-orders-{"d" * 32}", 46 characters).',
+        ],
+    ),
+    # Two teams' "dev" environments would both be "dms-dev" (or whatever one default gives).
+    "environments-without-name-prefix": (
+        {
+            "shared_source": {"replication_instance_arn": INSTANCE_ARN, "source_endpoint_arn": SOURCE_ARN},
+            "environments": {"dev": {"target": {"create": False, "secret_arn": SECRET.format("dev")}}},
+        },
+        ["name_prefix is required with create_baseline = true and with environments"],
+    ),
+    # The rule of the baseline's table_selection, on each environment's own (modules/table-mappings).
+    "environment-table-selection-empty-name": (
+        {
+            "create_baseline": True,
+            "name_prefix": "orders",
+            "environments": {"dev": {"table_selection": [{"schema": "HR", "table": " "}]}},
+        },
+        [
+            'table_selection needs a schema and a table name (or a % pattern) in every rule; empty in: [0] schema = "HR", table = " "'
+        ],
     ),
     "brought-target-without-secret": (
         {"create_baseline": True, "environments": {"qa": {"target": {"create": False}}}},
