@@ -402,9 +402,9 @@ def test_a_created_network_reaches_secrets_manager_from_the_replication_instance
     # The egress names the endpoint's group (an entry of a map: test_baseline_upgrade.py pins which
     # group each rule names); in a created network the instance has no route to anywhere else.
     assert egress.get("cidr_ipv4") is None
-    assert unknown(default_plan, 'aws_vpc_security_group_egress_rule.replication_instance["secrets_manager"]')[
-        "referenced_security_group_id"
-    ]
+    assert unknown(
+        default_plan, 'aws_vpc_security_group_egress_rule.replication_instance["secrets_manager"]'
+    )["referenced_security_group_id"]
     assert 'aws_vpc_security_group_egress_rule.replication_instance["aws_apis"]' not in resources
     assert "aws_security_group.replication_instance.id" in _references(
         default_plan,

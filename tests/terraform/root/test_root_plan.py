@@ -200,9 +200,7 @@ def test_baseline_with_only_the_required_inputs_is_ready_for_a_real_account() ->
         )
     endpoint = changes[baseline + "aws_vpc_endpoint.secretsmanager[0]"]["change"]["after"]
     assert endpoint["service_name"] == "com.amazonaws.eu-west-1.secretsmanager"
-    egress = changes[
-        baseline + 'aws_vpc_security_group_egress_rule.replication_instance["secrets_manager"]'
-    ]
+    egress = changes[baseline + 'aws_vpc_security_group_egress_rule.replication_instance["secrets_manager"]']
     assert (egress["change"]["after"]["from_port"], egress["change"]["after"]["to_port"]) == (443, 443)
     assert not [a for a in changes if a.endswith("aws_secretsmanager_secret_version")]
     text = json.dumps(plan._raw)
