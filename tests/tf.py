@@ -191,7 +191,8 @@ def plan_inputs_digest(directory: Path, root: Path = ROOT) -> str:
     (directories whose name starts with a dot, ``.terraform`` among them, left out)."""
     digest = hashlib.sha256()
     for path in (directory / "main.tf", directory / ".terraform.lock.hcl"):
-        digest.update(path.read_bytes() + b"\0")
+        # No lock file where the configuration needs no provider (a data-only module).
+        digest.update((path.read_bytes() if path.exists() else b"") + b"\0")
     for top, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
         in_modules = Path(top).is_relative_to(root / "modules")
