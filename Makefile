@@ -8,7 +8,7 @@ COMBINATION ?= data-refresh/full-load/schedule
 # Test processes (pytest-xdist): the applies mostly wait on the AWS provider's fixed delays, so
 # more workers than cores pays off. Tests are distributed by file: a file's shared fixtures (one
 # emulated deployment, one plan of many cases) are made once, by the process that runs it. Files
-# go out in collection order (tests/e2e first), so the two long applies start at once, on two
+# go out in collection order (tests/e2e first), so the three long applies start at once, on three
 # workers, instead of last (xdist would otherwise send the files with the most tests first).
 # Without the applies the tests are CPU-bound: three processes do best on two cores.
 WORKERS ?= 4
