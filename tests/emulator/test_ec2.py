@@ -93,3 +93,28 @@ def test_a_rule_to_a_prefix_list_keeps_its_description(ec2: Any) -> None:
     ]
     assert described["PrefixListId"] == "pl-6da54004"
     assert described["Description"] == "HTTPS to DynamoDB"
+
+
+def test_a_repeated_request_is_answered_with_the_rule_it_created_and_another_rule_is_still_refused(
+    ec2: Any,
+) -> None:
+    vpc_id = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    endpoints, instance = _group(ec2, vpc_id, "endpoints"), _group(ec2, vpc_id, "instance")
+    permission = {
+        "IpProtocol": "tcp",
+        "FromPort": 443,
+        "ToPort": 443,
+        "UserIdGroupPairs": [{"GroupId": instance, "Description": "HTTPS from the instance"}],
+    }
+    first = ec2.authorize_security_group_ingress(GroupId=endpoints, IpPermissions=[permission])
+    again = ec2.authorize_security_group_ingress(GroupId=endpoints, IpPermissions=[permission])
+    assert [r["SecurityGroupRuleId"] for r in again["SecurityGroupRules"]] == [
+        r["SecurityGroupRuleId"] for r in first["SecurityGroupRules"]
+    ]
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [endpoints]}])
+    assert len([r for r in rules["SecurityGroupRules"] if not r["IsEgress"]]) == 1
+    # A request for two rules of which one exists is no repeat: refused as EC2 refuses it.
+    other = _group(ec2, vpc_id, "other")
+    both = {**permission, "UserIdGroupPairs": [*permission["UserIdGroupPairs"], {"GroupId": other}]}
+    with pytest.raises(ec2.exceptions.ClientError, match=r"InvalidPermission\.Duplicate"):
+        ec2.authorize_security_group_ingress(GroupId=endpoints, IpPermissions=[both])
